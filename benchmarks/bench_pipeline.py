@@ -1,0 +1,92 @@
+"""Code N responses end to end (ingest → codebook → coding → review) and print the figures.
+
+    python benchmarks/bench_pipeline.py [DATASET_DIR] [--n 10000] [--codebook] [--db FILE]
+
+DATASET_DIR is a folder in the shared data format (responses.jsonl, codebook.json); by default
+``../shared/data/banking77`` next to the repository. Prints wall time, peak memory (max RSS of
+this process, imports included) and responses per second for each stage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from surveycoder_core import service  # noqa: E402
+from surveycoder_core.engines import get_engine  # noqa: E402
+from surveycoder_core.schemas import CodeRequest  # noqa: E402
+
+
+def load(folder: Path, n: int, with_codebook: bool) -> CodeRequest:
+    responses = []
+    with (folder / "responses.jsonl").open(encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            text = row["text"][:2000]
+            responses.append({"id": str(row["id"]), "text": text})
+            if len(responses) >= n:
+                break
+    body: dict = {"responses": responses}
+    if with_codebook:
+        body["codebook"] = json.loads((folder / "codebook.json").read_text(encoding="utf-8"))
+    return CodeRequest.model_validate(body)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("dataset", nargs="?", default=str(REPO.parent / "shared" / "data" / "banking77"))
+    ap.add_argument("--n", type=int, default=10_000, help="responses to code (default 10,000)")
+    ap.add_argument("--codebook", action="store_true", help="pass the dataset's codebook instead of generating one")
+    ap.add_argument("--db", help="database file (default: a temporary one)")
+    args = ap.parse_args()
+
+    request = load(Path(args.dataset), args.n, args.codebook)
+    db = args.db or str(Path(tempfile.mkdtemp()) / "bench.db")
+    marks: dict[str, list[float]] = {}
+    counts: dict[str, int] = {}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        t = time.perf_counter()
+        marks.setdefault(stage, [t, t])[1] = t
+        counts[stage] = max(counts.get(stage, 0), total)
+
+    t0 = time.perf_counter()
+    engine = get_engine("embedded", db_path=db)
+    engine.embed(["warm up"])  # model load, reported separately
+    t_load = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    result = service.code_request(request, db_path=db, engine=engine, progress=progress)
+    wall = time.perf_counter() - t1
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+    data = result.data
+    n = len(request.responses)
+    codes = sum(len(c.codes) for c in data.codebook)
+    coded = sum(1 for r in data.results if r.codes)
+    flagged = sum(1 for r in data.results if r.needs_review)
+    print(f"dataset            {Path(args.dataset).name} ({'codebook given' if args.codebook else 'codebook generated'})")
+    print(f"responses          {n:,} ({data.credits_used:,} unique, charged)")
+    print(f"codes              {codes} in {len(data.codebook)} categories")
+    print(f"coded              {coded:,} ({coded / n:.1%}); flagged for review {flagged:,} ({flagged / n:.1%})")
+    print(f"model load         {t_load:.2f} s")
+    print(f"wall (end to end)  {wall:.2f} s  -> {n / wall:,.0f} responses/s")
+    print(f"peak memory        {peak_mb:,.0f} MB (max RSS)")
+    ingest_end = min((v[0] for v in marks.values()), default=t1)
+    print(f"  ingest+store     {ingest_end - t1:6.2f} s  {n / max(ingest_end - t1, 1e-9):10,.0f} responses/s")
+    for stage in ("codebook", "coding", "review"):
+        if stage in marks:
+            start, end = marks[stage]
+            dur = max(end - start, 1e-9)
+            print(f"  {stage:<15}{dur:6.2f} s  {counts.get(stage, n) / dur:10,.0f} items/s")
+
+
+if __name__ == "__main__":
+    main()

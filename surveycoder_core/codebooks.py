@@ -1,0 +1,173 @@
+"""A question's codebook in SQLite: save, load, version, and hand to the engine.
+
+The live codebook is the ``categories`` and ``codes`` rows of the question; every change
+bumps ``questions.codebook_version`` and stores a JSON snapshot in ``codebook_versions``
+so any earlier version can be read back (and undone to).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import sqlite_utils
+
+from .engines.base import CodeSpec, DraftCode
+from .errors import EmptyCodebookError
+from .schemas import CodebookIn
+from .store import dumps, loads, new_uuid, now, one, rows, write
+
+
+def load_codebook(db: sqlite_utils.Database, question_id: str) -> list[dict[str, Any]]:
+    """Categories in order, each with its codes in order (code rows as dicts)."""
+    cats = rows(db, "SELECT * FROM categories WHERE question_id = ? ORDER BY position, name", (question_id,))
+    codes = rows(db, "SELECT * FROM codes WHERE question_id = ? ORDER BY position, code_number", (question_id,))
+    by_cat: dict[str, list[dict[str, Any]]] = {c["id"]: [] for c in cats}
+    for code in codes:
+        code["examples"] = loads(code["examples"], [])
+        code["keywords"] = loads(code["keywords"], [])
+        by_cat.setdefault(code["category_id"], []).append(code)
+    return [dict(cat, codes=by_cat.get(cat["id"], [])) for cat in cats]
+
+
+def code_rows(db: sqlite_utils.Database, question_id: str) -> list[dict[str, Any]]:
+    """Every code of the question with its category name, in codebook order."""
+    return [dict(code, category=cat["name"]) for cat in load_codebook(db, question_id) for code in cat["codes"]]
+
+
+def has_codebook(db: sqlite_utils.Database, question_id: str) -> bool:
+    row = one(db, "SELECT COUNT(*) AS n FROM codes WHERE question_id = ?", (question_id,))
+    return bool(row and row["n"])
+
+
+def snapshot(db: sqlite_utils.Database, question_id: str) -> dict[str, Any]:
+    return {"categories": load_codebook(db, question_id)}
+
+
+def bump_version(db: sqlite_utils.Database, question_id: str, actor: str, reason: str) -> int:
+    """Record the codebook as it now stands as a new version (call inside a write)."""
+    row = one(db, "SELECT codebook_version FROM questions WHERE id = ?", (question_id,))
+    version = int(row["codebook_version"] if row else 0) + 1
+    db.conn.execute("UPDATE questions SET codebook_version = ?, updated_at = ? WHERE id = ?",
+                    (version, now(), question_id))
+    db.conn.execute(
+        "INSERT INTO codebook_versions (question_id, version, snapshot, actor, reason, created_at)"
+        " VALUES (?, ?, ?, ?, ?, ?)",
+        (question_id, version, dumps(snapshot(db, question_id)), actor, reason, now()),
+    )
+    return version
+
+
+def next_code_number(db: sqlite_utils.Database, question_id: str) -> int:
+    row = one(db, "SELECT COALESCE(MAX(code_number), 0) AS n FROM codes WHERE question_id = ?", (question_id,))
+    return int(row["n"] if row else 0) + 1
+
+
+def ensure_category(db: sqlite_utils.Database, question_id: str, name: str) -> str:
+    """The id of the category with this name, created at the end when missing (inside a write)."""
+    name = " ".join((name or "General").split()) or "General"
+    row = one(db, "SELECT id FROM categories WHERE question_id = ? AND name = ? COLLATE NOCASE",
+              (question_id, name))
+    if row:
+        return str(row["id"])
+    pos = one(db, "SELECT COALESCE(MAX(position), -1) + 1 AS p FROM categories WHERE question_id = ?",
+              (question_id,))
+    cat_id = new_uuid()
+    db.conn.execute("INSERT INTO categories (id, question_id, name, position) VALUES (?, ?, ?, ?)",
+                    (cat_id, question_id, name, int(pos["p"] if pos else 0)))
+    return cat_id
+
+
+def insert_code(
+    db: sqlite_utils.Database,
+    question_id: str,
+    *,
+    name: str,
+    category: str,
+    definition: str | None = None,
+    sentiment: str = "Neutral",
+    examples: Sequence[str] = (),
+    keywords: Sequence[str] = (),
+    code_id: str | None = None,
+) -> str:
+    """Add one code at the end of its category (inside a write)."""
+    category_id = ensure_category(db, question_id, category)
+    number = next_code_number(db, question_id)
+    code_id = code_id or new_uuid()
+    db.conn.execute(
+        "INSERT INTO codes (id, question_id, category_id, name, definition, sentiment, code_number, position,"
+        " examples, keywords, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (code_id, question_id, category_id, name, definition, sentiment, number, number,
+         dumps(list(examples)), dumps(list(keywords)), now()),
+    )
+    return code_id
+
+
+def save_given_codebook(db: sqlite_utils.Database, question_id: str, codebook: CodebookIn, actor: str) -> None:
+    """Import a caller's codebook, keeping its order (inside a write)."""
+    if codebook.code_count() == 0:
+        raise EmptyCodebookError("the codebook given has no codes")
+    for cat in codebook.categories:
+        for code in cat.codes:
+            insert_code(db, question_id, name=code.name, category=cat.name, definition=code.definition,
+                        sentiment=code.sentiment, examples=code.examples)
+    bump_version(db, question_id, actor, "codebook imported")
+
+
+def save_drafts(db: sqlite_utils.Database, question_id: str, drafts: Sequence[DraftCode], actor: str) -> None:
+    """Store a generated codebook (inside a write)."""
+    used: set[str] = set()
+    for d in drafts:
+        name = d.name
+        suffix = 2
+        while name.casefold() in used:  # names must stay unique within a question
+            name = f"{d.name} ({suffix})"
+            suffix += 1
+        used.add(name.casefold())
+        insert_code(db, question_id, name=name, category=d.category, definition=d.definition,
+                    sentiment=d.sentiment, keywords=d.keywords)
+    bump_version(db, question_id, actor, "codebook generated")
+
+
+def code_specs(db: sqlite_utils.Database, question_id: str, max_examples: int = 50) -> list[CodeSpec]:
+    """The codebook as the engine sees it, with examples from the codebook and from human reviews.
+
+    Reviewed responses are how the engine learns from people: every code a reviewer kept or
+    added on a response becomes an example of that code for the next coding run.
+    """
+    specs = []
+    reviewed = rows(
+        db,
+        "SELECT a.code_id, r.clean_text FROM assignments a JOIN responses r ON r.id = a.response_id"
+        " WHERE r.question_id = ? AND r.reviewed = 1 AND r.dedup_of IS NULL ORDER BY r.reviewed_at DESC, r.id",
+        (question_id,),
+    )
+    learned: dict[str, list[str]] = {}
+    for r in reviewed:
+        learned.setdefault(r["code_id"], []).append(r["clean_text"])
+    for code in code_rows(db, question_id):
+        examples = list(dict.fromkeys([*code["examples"], *learned.get(code["id"], [])]))[:max_examples]
+        specs.append(CodeSpec(key=code["id"], name=code["name"], category=code["category"],
+                              definition=code["definition"], sentiment=code["sentiment"], examples=examples))
+    return specs
+
+
+def codebook_as_request(db: sqlite_utils.Database, question_id: str) -> CodebookIn:
+    """The codebook in the seed's request shape (for export, and reuse in the next wave)."""
+    cats = []
+    for cat in load_codebook(db, question_id):
+        if not cat["codes"]:
+            continue
+        cats.append({"name": cat["name"], "codes": [
+            {"name": c["name"], "definition": c["definition"], "sentiment": c["sentiment"],
+             "examples": c["examples"]} for c in cat["codes"]]})
+    return CodebookIn.model_validate({"categories": cats})
+
+
+def clear_codebook(db: sqlite_utils.Database, question_id: str) -> None:
+    """Remove every code and category of a question (inside a write)."""
+    db.conn.execute("DELETE FROM assignments WHERE code_id IN (SELECT id FROM codes WHERE question_id = ?)",
+                    (question_id,))
+    db.conn.execute("DELETE FROM codes WHERE question_id = ?", (question_id,))
+    db.conn.execute("DELETE FROM categories WHERE question_id = ?", (question_id,))
+

@@ -1,0 +1,332 @@
+"""The embedded engine: offline coding with static sentence embeddings, TF-IDF and a lexicon.
+
+How it codes (``prepare`` builds the "coding manual" once, ``code`` applies it batch by batch):
+
+* Every code is represented by the embedding of its cleaned name (with its category) and definition,
+  plus the content words of its name (a code's own words appearing in a text is strong evidence).
+* Without human examples, a text's score for a code is the cosine between mean-centred vectors
+  plus a lexical bonus, turned into probabilities with a softmax whose temperature was set so the
+  confidence levels are honest (see ``evaluation.py``).
+* With examples (``CodeSpec.examples``), a logistic regression on [embedding, TF-IDF] learns the codes;
+  its class prior is re-estimated on the whole question (EM, damped) and it is retrained once on the
+  confidently coded answers of the question (self-training). Both were measured to help on every
+  benchmark set (see the report in ``benchmarks/eval_quality.py``).
+* Texts are split into clauses: the whole text gives the main code, a clause whose best code is
+  different and clearly supported adds a second (multi-label), and each code's sentiment is read from
+  the clause that carries it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import sparse
+
+from ..clauses import split_clauses
+from ..embedder import Embedder
+from ..sentiment import code_sentiment, text_sentiment
+from ..textfeatures import clean_code_name, content_stems
+from .base import (
+    Assignment,
+    CodeSpec,
+    CodingContext,
+    DraftCode,
+    EmbeddingCache,
+    Progress,
+    TextCoding,
+    confidence_label,
+)
+
+# ---- tuning constants (measured on the benchmark sets, kept identical for every dataset) ----
+LEX_WEIGHT = 0.3  # bonus per matched code word (scaled by 1/sqrt(#code words))
+ZS_TEMPERATURE = 0.06  # softmax temperature over zero-shot scores
+ZS_MIN_SIM = 0.05  # below this best zero-shot score nothing fits
+SUP_MIN_PROB = 0.12  # with examples: below this nothing fits
+EXTRA_MIN_PROB = 0.5  # a clause's own code must reach this to be added as a further code
+EXTRA_MIN_WORDS = 3
+PRIOR_DAMP = 0.5
+SELF_TRAIN_FRAC = 0.5
+SELF_TRAIN_MAX = 4000  # cap on self-training rows (speed on 10k-answer questions)
+LR_C = 10.0
+N_CANDIDATES = 4
+
+
+def _softmax(x: np.ndarray, t: float) -> np.ndarray:
+    z = (x - x.max(axis=1, keepdims=True)) / t
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def _unit(m: np.ndarray) -> np.ndarray:
+    return m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-9)
+
+
+@dataclass
+class _Features:
+    emb: np.ndarray  # centred unit vectors
+    tfidf: sparse.csr_matrix | None
+
+
+class EmbeddedCoder:
+    """The coding manual for one question: built by ``EmbeddedEngine.prepare``, applied by ``code``."""
+
+    def __init__(
+        self,
+        engine: EmbeddedEngine,
+        codebook: Sequence[CodeSpec],
+        texts: Sequence[str],
+        context: CodingContext,
+        progress: Progress | None = None,
+    ) -> None:
+        self.engine = engine
+        self.codes = list(codebook)
+        self.context = context
+        self.keys = [c.key for c in self.codes]
+        n_codes = len(self.codes)
+        corpus = [t for t in dict.fromkeys(t for t in texts if t and t.strip())]
+        examples = [(i, e) for i, c in enumerate(self.codes) for e in c.examples if e and e.strip()]
+        emb_corpus = engine.embed(corpus) if corpus else np.zeros((0, 1), dtype=np.float32)
+        ex_emb = engine.embed([e for _, e in examples]) if examples else None
+        # Mean-centring: static word-average vectors share a large common direction that makes
+        # every cosine high; removing the question's mean vector spreads them out.
+        if len(corpus) >= 20:
+            self.mu = emb_corpus.mean(axis=0)
+        elif ex_emb is not None and len(ex_emb) >= 5:
+            self.mu = ex_emb.mean(axis=0)
+        else:
+            self.mu = None
+
+        code_texts = []
+        for c in self.codes:
+            name = clean_code_name(c.name)
+            cat = clean_code_name(c.category or "")
+            code_texts.append(f"{cat} {name}".strip() if cat and cat not in name else name)
+        defs = [c.definition or "" for c in self.codes]
+        cv = self._centre(engine.embed(code_texts))
+        if any(defs):
+            dv = self._centre(engine.embed([d or t for d, t in zip(defs, code_texts)]))
+            has_def = np.array([1.0 if d else 0.0 for d in defs], dtype=np.float32)[:, None]
+            cv = _unit(cv + 0.5 * has_def * dv)
+        self.code_vecs = cv
+        self.code_stems = [content_stems(clean_code_name(c.name)) for c in self.codes]
+
+        # Supervised path when most codes have examples; codes without get their own name as one.
+        with_ex = {i for i, _ in examples}
+        self.supervised = n_codes >= 2 and len(with_ex) >= max(2, 0.5 * n_codes)
+        self.model = None
+        self.log_prior_shift = np.zeros(n_codes)
+        self.tfidf = None
+        if self.supervised:
+            self._fit_supervised(corpus, emb_corpus, examples, ex_emb, code_texts)
+        elif examples:
+            # Few examples: fold them into the code prototypes (name vector + example centroid).
+            for i in with_ex:
+                rows = [j for j, (ci, _) in enumerate(examples) if ci == i]
+                proto = self._centre(ex_emb[rows]).mean(axis=0, keepdims=True)
+                self.code_vecs[i] = _unit(self.code_vecs[i : i + 1] + _unit(proto))[0]
+        if progress:
+            progress(1, 1)
+
+    # ------------------------------------------------------------------ features
+
+    def _centre(self, m: np.ndarray) -> np.ndarray:
+        if self.mu is None or m.shape[0] == 0:
+            return _unit(m)
+        return _unit(m - self.mu)
+
+    def _features(self, texts: list[str], emb: np.ndarray | None = None) -> _Features:
+        e = self._centre(self.engine.embed(texts) if emb is None else emb)
+        tf = self.tfidf.transform(texts) if self.tfidf is not None else None
+        return _Features(e, tf)
+
+    def _stack(self, f: _Features) -> sparse.csr_matrix:
+        return sparse.hstack([sparse.csr_matrix(f.emb), f.tfidf]).tocsr()
+
+    # ------------------------------------------------------------------ supervised
+
+    def _fit_supervised(self, corpus, emb_corpus, examples, ex_emb, code_texts) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+        from sklearn.linear_model import LogisticRegression
+
+        n_codes = len(self.codes)
+        with_ex = {i for i, _ in examples}
+        ex_texts = [e for _, e in examples] + [code_texts[i] for i in range(n_codes) if i not in with_ex]
+        ex_y = np.array([i for i, _ in examples] + [i for i in range(n_codes) if i not in with_ex])
+        fit_texts = corpus + ex_texts
+        self.tfidf = TfidfVectorizer(
+            sublinear_tf=True, min_df=2 if len(fit_texts) >= 200 else 1, ngram_range=(1, 2), max_features=30000
+        ).fit(fit_texts)
+        X_ex = self._stack(self._features(ex_texts))
+        lr = LogisticRegression(C=LR_C, max_iter=300).fit(X_ex, ex_y)
+        self.model = lr
+        if len(corpus) < 30:
+            return
+        # Transductive refinement over the question's answers: re-estimate the class prior
+        # (humans' codes are far from balanced, the examples are), then self-train once.
+        X_c = self._stack(self._features(corpus, emb_corpus))
+        P = self._lr_proba(X_c, shift=False) + 1e-6
+        pi0 = np.full(n_codes, 1.0 / n_codes)
+        pi = pi0.copy()
+        for _ in range(20):
+            Q = P * (pi / pi0) ** PRIOR_DAMP
+            Q /= Q.sum(axis=1, keepdims=True)
+            pi = Q.mean(axis=0)
+        pred, conf = Q.argmax(axis=1), Q.max(axis=1)
+        sel: list[int] = []
+        budget = max(1, int(SELF_TRAIN_MAX / max(1, n_codes)))
+        for c in range(n_codes):
+            idx = np.where(pred == c)[0]
+            if len(idx) == 0:
+                continue
+            order = idx[np.argsort(-conf[idx], kind="stable")]
+            sel.extend(order[: min(budget, int(len(order) * SELF_TRAIN_FRAC))].tolist())
+        if len(sel) >= n_codes:
+            sel_arr = np.array(sorted(sel))
+            X = sparse.vstack([X_ex, X_c[sel_arr]]).tocsr()
+            y = np.concatenate([ex_y, pred[sel_arr]])
+            w = np.concatenate([np.full(len(ex_y), 3.0), np.ones(len(sel_arr))])
+            self.model = LogisticRegression(C=LR_C, max_iter=300).fit(X, y, sample_weight=w)
+        # Self-training already carries the question's prior; keep a mild shift only.
+        self.log_prior_shift = np.zeros(n_codes)
+
+    def _lr_proba(self, X: sparse.csr_matrix, shift: bool = True) -> np.ndarray:
+        P = np.zeros((X.shape[0], len(self.codes)))
+        P[:, self.model.classes_] = self.model.predict_proba(X)
+        if shift and np.any(self.log_prior_shift):
+            P = P * np.exp(self.log_prior_shift)
+            P /= P.sum(axis=1, keepdims=True)
+        return P
+
+    # ------------------------------------------------------------------ scoring
+
+    def _zs_scores(self, texts: list[str], emb: np.ndarray) -> np.ndarray:
+        S = self._centre(emb) @ self.code_vecs.T
+        for i, t in enumerate(texts):
+            ts = content_stems(t)
+            if not ts:
+                continue
+            for k, cs in enumerate(self.code_stems):
+                if cs:
+                    hit = len(ts & cs)
+                    if hit:
+                        S[i, k] += LEX_WEIGHT * hit / len(cs) ** 0.5
+        return S
+
+    def _proba(self, texts: list[str], emb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(probabilities, raw best score) for each text."""
+        if self.supervised:
+            P = self._lr_proba(self._stack(self._features(texts, emb)))
+            return P, P.max(axis=1)
+        S = self._zs_scores(texts, emb)
+        return _softmax(S, ZS_TEMPERATURE), S.max(axis=1)
+
+    # ------------------------------------------------------------------ coding
+
+    def code(self, texts: Sequence[str]) -> list[TextCoding]:
+        texts = [t if isinstance(t, str) else "" for t in texts]
+        if not self.codes:
+            return [TextCoding(assignments=[]) for _ in texts]
+        clauses = [split_clauses(t) for t in texts]
+        flat: list[str] = []
+        owner: list[int] = []
+        for i, cl in enumerate(clauses):
+            if len(cl) > 1:
+                flat.extend(cl)
+                owner.extend([i] * len(cl))
+        all_texts = [t if t.strip() else " " for t in texts] + flat
+        emb = self.engine.embed(all_texts)
+        P_all, raw_all = self._proba(all_texts, emb)
+        n = len(texts)
+        out: list[TextCoding] = []
+        starts: dict[int, int] = {}
+        for j, i in enumerate(owner):
+            starts.setdefault(i, n + j)
+        for i, t in enumerate(texts):
+            cl = clauses[i]
+            if not t.strip() or not content_stems(t, keep_generic=True) and len(t.strip()) < 2:
+                out.append(TextCoding(assignments=[]))
+                continue
+            p = P_all[i]
+            if len(cl) > 1:
+                s = starts[i]
+                cp = P_all[s : s + len(cl)]
+                craw = raw_all[s : s + len(cl)]
+            else:
+                cp = p[None, :]
+                craw = raw_all[i : i + 1]
+            out.append(self._decide(t, cl, p, raw_all[i], cp, craw))
+        return out
+
+    def _decide(self, text, clauses, p, raw, cp, craw) -> TextCoding:
+        best = int(np.argmax(p))
+        fits = (p[best] >= SUP_MIN_PROB) if self.supervised else (raw >= ZS_MIN_SIM)
+        support = np.maximum(p, cp.max(axis=0))
+        order = np.argsort(-support, kind="stable")
+        candidates = [(self.keys[k], round(float(support[k]), 4)) for k in order[:N_CANDIDATES]]
+        _, mixed = text_sentiment(clauses)
+        if not fits:
+            return TextCoding(assignments=[], candidates=candidates, sentiment_mixed=mixed)
+        chosen: dict[int, tuple[int, float]] = {}  # code -> (first clause index, score)
+        chosen[best] = (int(np.argmax(cp[:, best])) if len(clauses) > 1 else 0, float(p[best]))
+        if len(clauses) > 1:
+            for ci, clause in enumerate(clauses):
+                k = int(np.argmax(cp[ci]))
+                if k in chosen or len(clause.split()) < EXTRA_MIN_WORDS:
+                    continue
+                ok = cp[ci, k] >= EXTRA_MIN_PROB if self.supervised else (
+                    craw[ci] >= ZS_MIN_SIM and cp[ci, k] >= EXTRA_MIN_PROB
+                )
+                if ok:
+                    chosen[k] = (ci, float(cp[ci, k]) * 0.9)
+        assignments = []
+        for k, (ci, score) in sorted(chosen.items(), key=lambda kv: kv[1][0]):
+            # The clause that carries the code gives its sentiment.
+            carrier = clauses[int(np.argmax(cp[:, k]))] if len(clauses) > 1 else text
+            sent = code_sentiment(carrier, text, self.codes[k].sentiment, self.context.coding_type)
+            score = float(min(max(score, 0.0), 1.0))
+            assignments.append(Assignment(self.keys[k], sent, round(score, 4), confidence_label(score)))
+        return TextCoding(assignments=assignments, candidates=candidates, sentiment_mixed=mixed)
+
+
+class EmbeddedEngine:
+    """Offline engine: wordllama embeddings + scikit-learn + VADER. See the module docstring."""
+
+    name = "engine:embedded"
+
+    def __init__(self, cache: EmbeddingCache | None = None, embedder: str | None = None) -> None:
+        self._embedder = Embedder(embedder, cache)
+        self._lock = threading.Lock()
+
+    @property
+    def model_name(self) -> str:
+        return self._embedder.model_name
+
+    def embed(self, texts: Sequence[str]) -> np.ndarray:
+        return self._embedder.embed(texts)
+
+    def generate_codebook(
+        self, texts: Sequence[str], context: CodingContext, progress: Progress | None = None
+    ) -> list[DraftCode]:
+        if context.coding_type == "entity":
+            from ..entities import entity_codebook
+
+            return entity_codebook(texts)
+        from ..themes import generate_themes
+
+        return generate_themes(self, list(texts), context, progress)
+
+    def prepare(
+        self,
+        codebook: Sequence[CodeSpec],
+        texts: Sequence[str],
+        context: CodingContext,
+        progress: Progress | None = None,
+    ):
+        if context.coding_type == "entity":
+            from ..entities import EntityCoder
+
+            return EntityCoder(codebook, context)
+        return EmbeddedCoder(self, codebook, texts, context, progress)

@@ -1,0 +1,286 @@
+"""Quality harness: score the embedded engine against human-coded datasets (``surveycoder eval DIR``).
+
+A dataset folder holds ``responses.jsonl`` (``{"id", "text", "codes": [{"code", "category",
+"sentiment"}]}``) and ``codebook.json`` (``{"categories": [{"name", "codes": [{"name", "definition"}]}]}``).
+
+Modes:
+  a  codebook given, no examples: micro/macro F1 of each response's code set vs the human set,
+     exact-set match, coverage, sentiment accuracy on correctly assigned codes.
+  b  codebook given with k human-coded examples per code (CodeSpec.examples), scored on the rest.
+  c  no codebook: NMI / ARI of each response's first generated code vs the human first code.
+Every mode also reports precision by confidence level and how many wrong assignments the review
+flag catches against the share of responses it flags. Deterministic for a given seed.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections import Counter, defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .engines.base import CodeSpec, CodingContext, TextCoding
+from .review import flag_for_review
+
+BATCH = 100  # the pipeline codes in checkpointed batches of 100; do the same
+
+
+def load_dataset(path: Path, limit: int | None = None, seed: int = 0) -> tuple[list[dict], list[CodeSpec]]:
+    path = Path(path)
+    rows = []
+    with open(path / "responses.jsonl", encoding="utf-8") as fh:
+        for line in fh:
+            line = line.strip()
+            if line:
+                r = json.loads(line)
+                if r.get("text") and r.get("codes"):
+                    rows.append(r)
+    if limit is not None and len(rows) > limit:
+        rng = np.random.default_rng(seed)
+        keep = np.sort(rng.choice(len(rows), size=limit, replace=False))
+        rows = [rows[i] for i in keep]
+    cb = json.loads((path / "codebook.json").read_text(encoding="utf-8"))
+    specs: list[CodeSpec] = []
+    for cat in cb.get("categories", []):
+        for c in cat.get("codes", []):
+            specs.append(
+                CodeSpec(key=f"k{len(specs)}", name=c["name"], category=cat.get("name") or "", definition=c.get("definition"))
+            )
+    return rows, specs
+
+
+def _gold(row: dict) -> set[str]:
+    return {c["code"] for c in row["codes"]}
+
+
+def _gold_sent(row: dict) -> dict[str, str | None]:
+    return {c["code"]: c.get("sentiment") for c in row["codes"]}
+
+
+def _code_all(coder, texts: list[str]) -> list[TextCoding]:
+    out: list[TextCoding] = []
+    for s in range(0, len(texts), BATCH):
+        out.extend(coder.code(texts[s : s + BATCH]))
+    return out
+
+
+def score_codings(rows: list[dict], codings: list[TextCoding], key_to_name: dict[str, str]) -> dict[str, Any]:
+    tp = n_pred = n_gold = exact = covered = 0
+    per_code: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # tp, fp, fn
+    sent_ok = sent_n = 0
+    by_level: dict[str, list[int]] = {lvl: [0, 0] for lvl in ("high", "medium", "low")}
+    wrong = wrong_caught = flagged = 0
+    flagged_correct_resp = 0
+    reasons: Counter[str] = Counter()
+    for row, coding in zip(rows, codings):
+        gold = _gold(row)
+        gsent = _gold_sent(row)
+        pred_names: list[str] = []
+        for a in coding.assignments:
+            nm = key_to_name[a.code_key]
+            if nm not in pred_names:
+                pred_names.append(nm)
+        pred = set(pred_names)
+        needs, reason, _ = flag_for_review(coding)
+        flagged += int(needs)
+        if reason:
+            reasons[reason] += 1
+        covered += int(bool(pred))
+        exact += int(pred == gold)
+        tp += len(pred & gold)
+        n_pred += len(pred)
+        n_gold += len(gold)
+        for nm in pred | gold:
+            per_code[nm][0] += int(nm in pred and nm in gold)
+            per_code[nm][1] += int(nm in pred and nm not in gold)
+            per_code[nm][2] += int(nm in gold and nm not in pred)
+        seen: set[str] = set()
+        for a in coding.assignments:
+            nm = key_to_name[a.code_key]
+            if nm in seen:
+                continue
+            seen.add(nm)
+            ok = nm in gold
+            by_level[a.confidence][0] += int(ok)
+            by_level[a.confidence][1] += 1
+            if not ok:
+                wrong += 1
+                wrong_caught += int(needs)
+            elif gsent.get(nm) is not None:
+                sent_n += 1
+                sent_ok += int(a.sentiment == gsent[nm])
+        if not pred and gold:
+            # A missed response counts as caught when it is flagged (no_code_fit).
+            pass
+        if needs and pred and pred <= gold:
+            flagged_correct_resp += 1
+    n = len(rows)
+    p = tp / n_pred if n_pred else 0.0
+    r = tp / n_gold if n_gold else 0.0
+    f1s = []
+    for nm, (t, fp, fn) in per_code.items():
+        f1s.append(2 * t / (2 * t + fp + fn) if (2 * t + fp + fn) else 0.0)
+    return {
+        "n": n,
+        "micro_p": p,
+        "micro_r": r,
+        "micro_f1": 2 * p * r / (p + r) if p + r else 0.0,
+        "macro_f1": float(np.mean(f1s)) if f1s else 0.0,
+        "exact": exact / n if n else 0.0,
+        "coverage": covered / n if n else 0.0,
+        "codes_per_response": n_pred / n if n else 0.0,
+        "sentiment_acc": sent_ok / sent_n if sent_n else None,
+        "sentiment_n": sent_n,
+        "precision_by_level": {
+            lvl: {"precision": (v[0] / v[1] if v[1] else None), "n": v[1]} for lvl, v in by_level.items()
+        },
+        "review": {
+            "flagged_share": flagged / n if n else 0.0,
+            "wrong_assignments": wrong,
+            "wrong_caught_share": wrong_caught / wrong if wrong else None,
+            "reasons": dict(reasons.most_common()),
+        },
+    }
+
+
+def _pick_examples(rows: list[dict], specs: list[CodeSpec], k: int, seed: int) -> tuple[dict[str, list[int]], set[int]]:
+    """k example responses per code name (each response used once), chosen with a seeded RNG."""
+    rng = np.random.default_rng(seed + 1000 * k)
+    by_code: dict[str, list[int]] = defaultdict(list)
+    for i, r in enumerate(rows):
+        for nm in sorted(_gold(r)):
+            by_code[nm].append(i)
+    used: set[int] = set()
+    picked: dict[str, list[int]] = {}
+    for nm in sorted(by_code):
+        ids = [i for i in rng.permutation(by_code[nm]).tolist() if i not in used][:k]
+        picked[nm] = ids
+        used.update(ids)
+    return picked, used
+
+
+def _run_given(engine, rows, specs, ctx, examples: dict[str, list[int]] | None, used: set[int]) -> dict:
+    test_rows = [r for i, r in enumerate(rows) if i not in used]
+    texts = [r["text"] for r in test_rows]
+    specs2 = []
+    for s in specs:
+        ex = [rows[i]["text"] for i in (examples or {}).get(s.name, [])]
+        specs2.append(CodeSpec(s.key, s.name, s.category, s.definition, s.sentiment, ex))
+    key_to_name = {s.key: s.name for s in specs}
+    t0 = time.perf_counter()
+    coder = engine.prepare(specs2, texts, ctx)
+    codings = _code_all(coder, texts)
+    res = score_codings(test_rows, codings, key_to_name)
+    res["seconds"] = time.perf_counter() - t0
+    return res
+
+
+def _run_generated(engine, rows, ctx) -> dict:
+    from sklearn.metrics import adjusted_rand_score, normalized_mutual_info_score
+
+    texts = [r["text"] for r in rows]
+    t0 = time.perf_counter()
+    drafts = engine.generate_codebook(texts, ctx)
+    label = np.full(len(texts), -1)
+    for ci, d in enumerate(drafts):
+        for i in d.member_indices:
+            if label[i] == -1:
+                label[i] = ci
+    gold_first = [r["codes"][0]["code"] for r in rows]
+    gmap = {g: i for i, g in enumerate(sorted(set(gold_first)))}
+    gl = np.array([gmap[g] for g in gold_first])
+    return {
+        "n": len(texts),
+        "n_codes": len(drafts),
+        "n_categories": len({d.category for d in drafts}),
+        "human_codes": len(gmap),
+        "nmi": float(normalized_mutual_info_score(gl, label)),
+        "ari": float(adjusted_rand_score(gl, label)),
+        "coverage": float(np.mean(label >= 0)) if len(label) else 0.0,
+        "example_names": [d.name for d in drafts[:12]],
+        "seconds": time.perf_counter() - t0,
+    }
+
+
+def evaluate_dataset(
+    path: Path,
+    modes: Sequence[str] = ("a", "b", "c"),
+    ks: Sequence[int] = (5, 10),
+    limit: int | None = None,
+    seed: int = 0,
+    engine=None,
+) -> dict:
+    """Score one dataset folder; returns a JSON-able dict (see module docstring for the modes)."""
+    if engine is None:
+        from .engines.embedded import EmbeddedEngine
+
+        engine = EmbeddedEngine()
+    path = Path(path)
+    rows, specs = load_dataset(path, limit=limit, seed=seed)
+    ctx = CodingContext(coding_type="qualitative")
+    report: dict[str, Any] = {
+        "dataset": path.name,
+        "n_responses": len(rows),
+        "limit": limit,
+        "n_codes": len(specs),
+        "multi_label_share": float(np.mean([len(_gold(r)) > 1 for r in rows])) if rows else 0.0,
+        "modes": {},
+    }
+    if "a" in modes:
+        report["modes"]["a"] = _run_given(engine, rows, specs, ctx, None, set())
+    if "b" in modes:
+        for k in ks:
+            picked, used = _pick_examples(rows, specs, k, seed)
+            report["modes"][f"b{k}"] = _run_given(engine, rows, specs, ctx, picked, used)
+    if "c" in modes:
+        report["modes"]["c"] = _run_generated(engine, rows, ctx)
+    return report
+
+
+def _f(x: Any, nd: int = 3) -> str:
+    if x is None:
+        return "–"
+    if isinstance(x, float):
+        return f"{x:.{nd}f}"
+    return str(x)
+
+
+def format_report(report: dict) -> str:
+    """Plain-text tables for one dataset's report (or a list of reports)."""
+    reports = report if isinstance(report, list) else [report]
+    lines: list[str] = []
+    head = (
+        f"{'dataset':34} {'mode':5} {'n':>6} {'microF1':>7} {'macroF1':>7} {'exact':>6} {'cover':>6} "
+        f"{'c/resp':>6} {'sentAcc':>7} {'P@high':>12} {'P@med':>12} {'P@low':>12} {'caught':>6} {'flagged':>7} {'sec':>5}"
+    )
+    lines.append(head)
+    lines.append("-" * len(head))
+    for rep in reports:
+        for mode, m in rep["modes"].items():
+            if mode == "c":
+                continue
+            pl = m["precision_by_level"]
+            lv = lambda k: f"{_f(pl[k]['precision'], 2)} ({pl[k]['n']})"  # noqa: E731
+            lines.append(
+                f"{rep['dataset'][:34]:34} {mode:5} {m['n']:>6} {_f(m['micro_f1']):>7} {_f(m['macro_f1']):>7} "
+                f"{_f(m['exact']):>6} {_f(m['coverage']):>6} {_f(m['codes_per_response'], 2):>6} "
+                f"{_f(m['sentiment_acc']):>7} {lv('high'):>12} {lv('medium'):>12} {lv('low'):>12} "
+                f"{_f(m['review']['wrong_caught_share'], 2):>6} {_f(m['review']['flagged_share'], 2):>7} {m['seconds']:>5.1f}"
+            )
+    cs = [(rep["dataset"], rep["modes"]["c"]) for rep in reports if "c" in rep["modes"]]
+    if cs:
+        lines.append("")
+        h2 = f"{'dataset':34} {'n':>6} {'human':>5} {'codes':>5} {'cats':>4} {'NMI':>6} {'ARI':>6} {'cover':>6} {'sec':>5}"
+        lines.append(h2)
+        lines.append("-" * len(h2))
+        for name, m in cs:
+            lines.append(
+                f"{name[:34]:34} {m['n']:>6} {m['human_codes']:>5} {m['n_codes']:>5} {m['n_categories']:>4} "
+                f"{_f(m['nmi']):>6} {_f(m['ari']):>6} {_f(m['coverage']):>6} {m['seconds']:>5.1f}"
+            )
+            lines.append(f"    e.g. {'; '.join(m['example_names'][:8])}")
+    return "\n".join(lines)

@@ -1,0 +1,113 @@
+"""Readable names for generated codes and categories, from class-based TF-IDF keywords.
+
+c-TF-IDF treats each cluster as one document and weights a term by how much more it is used in the
+cluster than elsewhere; the top terms become a "Keyword / keyword" title-cased name. When the cluster
+is one-sided and its keywords carry no stance themselves, the stance is spelt out ("Praise for ...",
+"Complaints about ...") so that agree and disagree never share a theme name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .sentiment import word_polarity
+from .textfeatures import STOP
+
+# sklearn tokenises "don't" as "don"; keep those fragments out of names too.
+_CONTRACTION_BITS = frozenset({"didn", "don", "isn", "ve", "wasn", "doesn", "couldn", "wouldn", "ll", "re", "aren", "weren", "haven", "hasn", "won", "shouldn", "wouldn"})
+
+
+def _title(term: str) -> str:
+    small = {"of", "and", "or", "to", "for", "the", "a", "in", "on", "with"}
+    words = term.split()
+    return " ".join(w if (i and w in small) else (w[:1].upper() + w[1:]) for i, w in enumerate(words))
+
+
+def ctfidf_keywords(docs: Sequence[str], labels: Sequence[int], n_labels: int, top: int = 8) -> list[list[str]]:
+    """Top c-TF-IDF terms (uni- and bigrams, stop words removed) for each label 0..n_labels-1."""
+    from sklearn.feature_extraction.text import CountVectorizer
+
+    labels = np.asarray(labels)
+    min_df = 2 if len(docs) >= 200 else 1
+    try:
+        cv = CountVectorizer(
+            ngram_range=(1, 2), stop_words=sorted(STOP | _CONTRACTION_BITS), min_df=min_df, token_pattern=r"(?u)\b[a-zA-Z][a-zA-Z]+\b"
+        )
+        X = cv.fit_transform(docs)
+    except ValueError:  # empty vocabulary (e.g. only stop words)
+        return [[] for _ in range(n_labels)]
+    vocab = np.array(cv.get_feature_names_out())
+    rows = []
+    for k in range(n_labels):
+        idx = np.where(labels == k)[0]
+        rows.append(np.asarray(X[idx].sum(axis=0)).ravel() if len(idx) else np.zeros(X.shape[1]))
+    # Document frequency per cluster (share of the cluster's answers that use the term) beats raw
+    # counts: one long answer repeating a word should not name a theme. The weight is the share
+    # times the log-lift over the whole question, and a term must be used by a fair part of the
+    # cluster, so rare names ("Linda", "custody van") never name a theme.
+    Xb = (X > 0).astype(float)
+    df = np.vstack([np.asarray(Xb[np.where(labels == k)[0]].sum(axis=0)).ravel() for k in range(n_labels)])
+    sizes = np.array([max(1, int((labels == k).sum())) for k in range(n_labels)], dtype=float)[:, None]
+    share = df / sizes
+    global_share = np.asarray(Xb.sum(axis=0)).ravel() / max(1, X.shape[0])
+    lift = np.log(np.maximum(share / np.maximum(global_share, 1e-9), 1.0))
+    score = share * (lift + 0.1)
+    min_docs = np.minimum(3.0, np.maximum(1.0, np.ceil(0.5 * sizes)))
+    score[(df < min_docs) | (share < 0.04)] = 0.0
+    is_bi = np.array([" " in v for v in vocab])
+    score[:, is_bi] *= 0.9  # short names read better; a bigram must be clearly better
+    out = []
+    for k in range(n_labels):
+        order = np.argsort(-score[k], kind="stable")
+        terms: list[str] = []
+        for j in order:
+            if score[k, j] <= 0 or len(terms) >= top:
+                break
+            t = vocab[j]
+            # Skip a term that repeats a word of a better term ("staff" after "friendly staff").
+            stems = {w[:4] for w in t.split()}
+            if any(stems & {w[:4] for w in u.split()} for u in terms):  # "listen" after "listened"
+                continue
+            terms.append(t)
+        out.append(terms)
+    return out
+
+
+def is_polar(term: str) -> bool:
+    return any(abs(word_polarity(w)) >= 1.0 for w in term.split())
+
+
+def code_name(keywords: Sequence[str], stance: str, used: set[str], with_stance: bool = True) -> str:
+    """'Keyword / keyword' with stance wording where needed; unique within ``used``."""
+    kws = [k for k in keywords if k]
+    if not kws:
+        base = "Other comments"
+    else:
+        base = " / ".join(_title(k) for k in kws[:2])
+    polar = any(is_polar(k) for k in kws[:2])
+    name = base
+    if with_stance and not polar:
+        if stance == "Positive":
+            name = f"Praise for {base[:1].lower() + base[1:]}"
+        elif stance == "Negative":
+            name = f"Complaints about {base[:1].lower() + base[1:]}"
+    i = 2
+    while name.casefold() in used:
+        extra = kws[i] if i < len(kws) else str(i)
+        name = f"{name} ({_title(extra)})" if i < len(kws) else f"{base} – {stance.lower()} {i}"
+        i += 1
+    used.add(name.casefold())
+    return name
+
+
+def category_name(keywords: Sequence[str], used: set[str]) -> str:
+    for k in keywords:
+        w = _title(k)
+        if w.casefold() not in used:
+            used.add(w.casefold())
+            return w
+    name = f"Other themes {len(used) + 1}" if keywords else "General"
+    used.add(name.casefold())
+    return name

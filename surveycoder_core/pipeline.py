@@ -1,0 +1,146 @@
+"""The four stages of the seed's pipeline, over a question stored in SQLite.
+
+``ingest`` happens before anything is written (service.py), so a request with nothing
+codable leaves no trace. The later stages are checkpointed: the codebook is saved once,
+coding is saved (and charged) batch by batch, so a job that dies resumes at the first
+response not yet coded and never charges a response twice.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import sqlite_utils
+
+from .codebooks import code_specs, has_codebook, save_drafts
+from .credits import charge
+from .engines.base import CodingContext, Engine
+from .errors import EngineError, InvalidStateError, SurveyCoderError
+from .projects import get_question, set_question_status
+from .responses import Flag, canonical_texts, pending_canonical, save_codings
+from .review import flag_for_review
+from .store import write
+
+log = logging.getLogger(__name__)
+
+BATCH_SIZE = 500
+STAGES = ("ingest", "codebook", "coding", "review")
+
+
+class Cancelled(Exception):
+    """The job was cancelled between two batches; what was coded stays coded."""
+
+
+def _no_progress(stage: str, done: int, total: int) -> None:
+    return None
+
+
+@dataclass
+class RunHooks:
+    """How a run reports progress, learns it was cancelled, and who pays."""
+
+    progress: Callable[[str, int, int], None] = _no_progress
+    cancelled: Callable[[], bool] = field(default=lambda: False)
+    org_id: str = "default"
+    job_id: str | None = None
+    actor: str = "system"
+    on_batch: Callable[[sqlite_utils.Database, int, int], None] | None = None  # inside the batch's write
+
+
+def context_for(question: dict) -> CodingContext:
+    return CodingContext(coding_type=question["coding_type"], language=question["language"],
+                         question_text=question["text"] or None, guidance=question["coding_guidance"])
+
+
+def generate_codebook_stage(db: sqlite_utils.Database, question_id: str, engine: Engine, hooks: RunHooks) -> None:
+    """Stage 2: build a codebook from the responses unless the question already has one."""
+    if has_codebook(db, question_id):
+        return
+    question = get_question(db, question_id)
+    texts = canonical_texts(db, question_id)
+    hooks.progress("codebook", 0, len(texts))
+    try:
+        drafts = engine.generate_codebook(texts, context_for(question),
+                                          lambda d, t: hooks.progress("codebook", d, t))
+    except SurveyCoderError:
+        raise
+    except Exception as exc:  # an engine bug must still end the run with the seed's code
+        raise EngineError(f"codebook generation failed: {exc}", code="CODEBOOK_GENERATION_FAILED") from exc
+    if not drafts:
+        raise EngineError("codebook generation found no themes in the responses",
+                          code="CODEBOOK_GENERATION_FAILED")
+    with write(db):
+        save_drafts(db, question_id, drafts, engine.name)
+    set_question_status(db, question_id, "codebook_ready")
+    hooks.progress("codebook", len(texts), len(texts))
+
+
+def coding_stage(db: sqlite_utils.Database, question_id: str, engine: Engine, hooks: RunHooks,
+                 batch_size: int = BATCH_SIZE) -> int:
+    """Stage 3: code every pending response in checkpointed batches; returns credits charged."""
+    question = get_question(db, question_id)
+    pending = pending_canonical(db, question_id)
+    total = len(pending)
+    if total == 0:
+        return 0
+    set_question_status(db, question_id, "coding")
+    specs = code_specs(db, question_id)
+    context = context_for(question)
+    hooks.progress("coding", 0, total)
+    try:
+        coder = engine.prepare(specs, canonical_texts(db, question_id), context)
+    except SurveyCoderError:
+        raise
+    except Exception as exc:
+        raise EngineError(f"coding failed while preparing the coder: {exc}") from exc
+    force_neutral = "Neutral" if question["coding_type"] == "qualitative_topics" else None
+    version = int(get_question(db, question_id)["codebook_version"])
+    done = charged_total = 0
+    for start in range(0, total, batch_size):
+        if hooks.cancelled():
+            raise Cancelled(f"cancelled after {done} of {total} responses")
+        batch = pending[start : start + batch_size]
+        try:
+            codings = coder.code([r["clean_text"] for r in batch])
+        except SurveyCoderError:
+            raise
+        except Exception as exc:
+            batches = (total + batch_size - 1) // batch_size
+            raise EngineError(
+                f"failed at batch {start // batch_size + 1} of {batches}; {done} of {total} coded: {exc}"
+            ) from exc
+        flags = [Flag(*flag_for_review(c, truncated=bool(r["truncated"]))) for r, c in zip(batch, codings, strict=True)]
+        with write(db):
+            charged = save_codings(db, batch, codings, flags, source=engine.name, codebook_version=version,
+                                   sentiment_override=force_neutral)
+            charge(db, hooks.org_id, charged, question_id=question_id, job_id=hooks.job_id)
+            done += len(batch)
+            if hooks.on_batch is not None:
+                hooks.on_batch(db, done, total)
+        charged_total += charged
+        hooks.progress("coding", done, total)
+    return charged_total
+
+
+def review_stage(db: sqlite_utils.Database, question_id: str, engine: Engine, hooks: RunHooks) -> None:
+    """Stage 4: refinement suggestions (review flags were set per batch while coding)."""
+    from .refine import generate_suggestions  # late: refine depends on the stages above
+
+    hooks.progress("review", 0, 1)
+    try:
+        generate_suggestions(db, question_id, engine, force=True, actor=engine.name)
+    except InvalidStateError:
+        pass  # nothing was coded (every response fell outside the codebook): no basis for suggestions yet
+    set_question_status(db, question_id, "coded")
+    hooks.progress("review", 1, 1)
+
+
+def run_question(db: sqlite_utils.Database, question_id: str, engine: Engine, hooks: RunHooks | None = None) -> int:
+    """Run stages 2–4 on a stored question; safe to call again after a crash (it resumes)."""
+    hooks = hooks or RunHooks()
+    generate_codebook_stage(db, question_id, engine, hooks)
+    charged = coding_stage(db, question_id, engine, hooks)
+    review_stage(db, question_id, engine, hooks)
+    return charged

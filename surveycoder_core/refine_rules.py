@@ -1,0 +1,212 @@
+"""The refinement agent's four generators; each returns candidate suggestion rows (not yet stored).
+
+All of them are deterministic for a deterministic engine: inputs are read in a fixed order
+and ties are broken by codebook order. Thresholds follow themefinder's theme-set rules.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from typing import Any
+
+import numpy as np
+import sqlite_utils
+
+from .engines.base import CodingContext, Engine
+from .store import loads, rows
+
+MERGE_COSINE = 0.9  # two codes' name+definition embeddings at least this similar → merge
+MERGE_OVERLAP = 0.7  # overlap coefficient |A∩B| / min(|A|,|B|) of their response sets → merge
+MERGE_MIN_RESPONSES = 3  # overlap is only meaningful when the smaller code has a few responses
+REASSIGN_MARGIN = 0.15  # a candidate must beat the low-confidence code by this much
+REASSIGN_MIN_SCORE = 0.5  # ... and be at least a medium-confidence fit itself
+REASSIGN_MIN_GROUP = 2
+SPREAD_MEAN_SCORE = 0.6  # below this mean score a code's responses are "spread"
+SPREAD_MIN_RESPONSES = 3
+MAX_EXAMPLES = 5
+
+_STOP = set("""a about above after again all also am an and any are as at be because been before being below
+between both but by can could did do does doing don down during each even few for from further get got had has
+have having he her here hers him his how i if in into is it its itself just like me more most my no nor not now of
+off on once only or other our out over own really same she should so some such than that the their them then
+there these they this those through to too under until up very was way we were what when where which while who
+whom why will with would you your yours much many lot lots thing things one ve ll re isn didn doesn wasn""".split())
+_WORD = re.compile(r"[^\W\d_]{3,}", re.UNICODE)
+
+
+def question_context(q: dict[str, Any]) -> CodingContext:
+    return CodingContext(coding_type=q["coding_type"], language=q["language"], question_text=q["text"] or None,
+                         guidance=q["coding_guidance"])
+
+
+def examples_of(texts: list[tuple[str, str]]) -> list[dict[str, str]]:
+    """Up to five {id, text}, one per distinct text, in the order given."""
+    out: list[dict[str, str]] = []
+    seen: set[str] = set()
+    for rid, text in texts:
+        if text.casefold() not in seen:
+            seen.add(text.casefold())
+            out.append({"id": rid, "text": text})
+        if len(out) == MAX_EXAMPLES:
+            break
+    return out
+
+
+def keywords(texts: list[str], exclude: set[str], limit: int = 4) -> list[str]:
+    counts: Counter[str] = Counter()
+    for t in texts:
+        counts.update({w for w in (m.casefold() for m in _WORD.findall(t)) if w not in _STOP and w not in exclude})
+    return [w for w, _ in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]]
+
+
+def unit_rows(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float64)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms == 0, 1.0, norms)
+
+
+def new_code_rules(db: sqlite_utils.Database, q: dict[str, Any], engine: Engine,
+                   code_ids_by_name: dict[str, str], categories: dict[str, str]) -> list[dict[str, Any]]:
+    """Cluster the responses no code fits; groups of ≥ max(3, 1% of them) become new codes.
+
+    A cluster whose name matches an existing code becomes an assign_existing proposal instead.
+    """
+    uncoded = rows(db, "SELECT id, respondent_id, clean_text, dedup_of FROM responses WHERE question_id = ?"
+                   " AND status = 'uncoded' ORDER BY position", (q["id"],))
+    # Cluster each text once; duplicates of an uncoded text follow it.
+    uncoded_ids = {u["id"] for u in uncoded}
+    canonical = [r for r in uncoded if r["dedup_of"] not in uncoded_ids]
+    if len(canonical) < 3:
+        return []
+    dupes: dict[int, list[dict[str, Any]]] = {}
+    for r in uncoded:
+        if r["dedup_of"] in uncoded_ids:
+            dupes.setdefault(r["dedup_of"], []).append(r)
+    min_size = max(3, math.ceil(0.01 * len(uncoded)))
+    drafts = engine.generate_codebook([r["clean_text"] for r in canonical], question_context(q))
+    taken: set[int] = set()
+    out = []
+    for d in drafts:
+        members = [canonical[i] for i in sorted(set(d.member_indices)) if 0 <= i < len(canonical) and i not in taken]
+        everyone = [m2 for m in members for m2 in (m, *dupes.get(m["id"], []))]
+        if len(everyone) < min_size:
+            continue
+        taken.update(i for i in d.member_indices)
+        existing = code_ids_by_name.get(" ".join(d.name.split()).casefold())
+        cat_id = next((cid for cid, name in categories.items() if name.casefold() == d.category.casefold()), None)
+        out.append({
+            "type": "reassign" if existing else "new_code",
+            "action": "assign_existing" if existing else "create_new",
+            "confidence": round(min(1.0, max(0.0, float(d.confidence))), 3),
+            "name": d.name, "definition": d.definition, "sentiment": d.sentiment,
+            "category_id": cat_id, "target_code_id": existing,
+            "affected": [m["respondent_id"] for m in everyone],
+            "examples": examples_of([(m["respondent_id"], m["clean_text"]) for m in members]),
+            "rationale": (f"{len(everyone)} responses no code fits share a theme"
+                          + (f" that matches the existing code '{d.name}'" if existing else "")
+                          + (f" (keywords: {', '.join(d.keywords[:5])})" if d.keywords else "") + "."),
+        })
+    return out
+
+
+def merge_rules(engine: Engine, codes: list[dict[str, Any]], members: dict[str, set[int]],
+                respondent: dict[int, str]) -> list[dict[str, Any]]:
+    """Pairs of near-duplicate codes; each code appears in at most one proposal."""
+    if len(codes) < 2:
+        return []
+    vecs = unit_rows(engine.embed([f"{c['name']}: {c['definition'] or ''}".strip() for c in codes]))
+    sims = vecs @ vecs.T
+    pairs = []
+    for i in range(len(codes)):
+        for j in range(i + 1, len(codes)):
+            a, b = members[codes[i]["id"]], members[codes[j]["id"]]
+            small = min(len(a), len(b))
+            overlap = len(a & b) / small if small >= MERGE_MIN_RESPONSES else 0.0
+            cos = float(sims[i, j])
+            if cos >= MERGE_COSINE or overlap >= MERGE_OVERLAP:
+                pairs.append((max(cos, overlap), i, j, cos, overlap))
+    used: set[int] = set()
+    out = []
+    for strength, i, j, cos, overlap in sorted(pairs, key=lambda p: (-p[0], p[1], p[2])):
+        if i in used or j in used:
+            continue
+        used.update((i, j))
+        # The smaller code goes into the larger; on a tie the later code goes into the earlier.
+        src, tgt = (codes[j], codes[i]) if len(members[codes[j]["id"]]) <= len(members[codes[i]["id"]]) \
+            else (codes[i], codes[j])
+        affected = sorted(members[src["id"]])
+        out.append({
+            "type": "merge", "action": "merge", "confidence": round(min(1.0, strength), 3),
+            "name": tgt["name"], "definition": tgt["definition"], "sentiment": tgt["sentiment"],
+            "category_id": tgt["category_id"], "target_code_id": tgt["id"], "source_code_id": src["id"],
+            "affected": [respondent[r] for r in affected], "examples": [],
+            "rationale": (f"'{src['name']}' and '{tgt['name']}' look like the same theme: name and definition "
+                          f"similarity {cos:.2f}, response overlap {overlap:.2f} (overlap coefficient)."),
+        })
+    return out
+
+
+def reassign_rules(db: sqlite_utils.Database, q: dict[str, Any], codes: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Responses whose low-confidence code is clearly beaten by another candidate, grouped by (from, to)."""
+    groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
+    for r in rows(db, "SELECT r.id, r.respondent_id, r.clean_text, r.candidates, a.code_id, a.score"
+                  " FROM responses r JOIN assignments a ON a.response_id = r.id WHERE r.question_id = ?"
+                  " AND a.confidence = 'low' AND r.reviewed = 0 ORDER BY r.position, a.mention", (q["id"],)):
+        assigned = {x["code_id"] for x in rows(db, "SELECT code_id FROM assignments WHERE response_id = ?", (r["id"],))}
+        best = next(((k, s) for k, s in loads(r["candidates"], []) if k in codes and k not in assigned), None)
+        if best and best[1] >= REASSIGN_MIN_SCORE and best[1] >= (r["score"] or 0) + REASSIGN_MARGIN:
+            groups.setdefault((r["code_id"], best[0]), []).append(dict(r, gain=best[1] - (r["score"] or 0)))
+    out = []
+    for (src, tgt), members in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        if len(members) < REASSIGN_MIN_GROUP or src not in codes:
+            continue
+        target = codes[tgt]
+        out.append({
+            "type": "reassign", "action": "assign_existing",
+            "confidence": round(min(1.0, 0.5 + sum(m["gain"] for m in members) / len(members)), 3),
+            "name": target["name"], "definition": target["definition"], "sentiment": target["sentiment"],
+            "category_id": target["category_id"], "target_code_id": tgt, "source_code_id": src,
+            "affected": [m["respondent_id"] for m in members],
+            "examples": examples_of([(m["respondent_id"], m["clean_text"]) for m in members]),
+            "rationale": (f"{len(members)} responses coded '{codes[src]['name']}' with low confidence fit "
+                          f"'{target['name']}' clearly better."),
+        })
+    return out
+
+
+def definition_rules(engine: Engine, codes: list[dict[str, Any]], texts: dict[str, list[tuple[int, str, str]]],
+                     scores: dict[str, list[float]]) -> list[dict[str, Any]]:
+    """Codes with no definition, or whose responses are spread, get a tighter definition."""
+    out = []
+    for c in codes:
+        members = texts.get(c["id"], [])
+        sc = scores.get(c["id"], [])
+        mean = sum(sc) / len(sc) if sc else None
+        spread = mean is not None and len(sc) >= SPREAD_MIN_RESPONSES and mean < SPREAD_MEAN_SCORE
+        if not members or not (not (c["definition"] or "").strip() or spread):
+            continue
+        vecs = unit_rows(engine.embed([t for _, _, t in members]))
+        centre = vecs.mean(axis=0)
+        order = sorted(range(len(members)), key=lambda i: (-float(vecs[i] @ centre), i))[:MAX_EXAMPLES]
+        central = [members[i] for i in order]
+        words = keywords([t for _, _, t in central], {w.casefold() for w in _WORD.findall(c["name"])})
+        if not words:
+            continue
+        listed = ", ".join(words[:-1]) + (f" or {words[-1]}" if len(words) > 1 else words[0])
+        base = (c["definition"] or "").strip().rstrip(".")
+        definition = (f"{base}. Applies when the response is mainly about {listed}." if base
+                      else f"Responses about {c['name'].casefold()}: they mention {listed}.")
+        out.append({
+            "type": "definition_update", "action": "assign_existing",
+            "confidence": round(0.6 if not spread else min(1.0, 1.0 - (mean or 0.0)), 3),
+            "name": c["name"], "definition": definition, "sentiment": c["sentiment"],
+            "category_id": c["category_id"], "target_code_id": c["id"],
+            "affected": [rid for _, rid, _ in members],
+            "examples": examples_of([(rid, t) for _, rid, t in central]),
+            "rationale": ("the code has no definition" if not spread else
+                          f"its responses are spread (mean score {mean:.2f} < {SPREAD_MEAN_SCORE})")
+                         + f"; proposed from its {len(central)} most central responses.",
+        })
+    return out

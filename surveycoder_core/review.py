@@ -1,0 +1,44 @@
+"""Decide which coded responses a human should look at, and say why in plain words.
+
+The flag is tuned to catch a large share of the engine's wrong assignments while flagging a
+minority of responses (measured by ``evaluation.py``: "caught" vs "flagged").
+"""
+
+from __future__ import annotations
+
+from .engines.base import TextCoding
+
+# A response is flagged when its weakest assignment is below this calibrated probability.
+LOW_SCORE = 0.5
+# Two codes compete when the runner-up has at least this share of the leader's support.
+COMPETING_RATIO = 0.8
+COMPETING_MIN = 0.3
+
+
+def flag_for_review(coding: TextCoding, *, truncated: bool = False) -> tuple[bool, str | None, str | None]:
+    """(needs_review, review_reason token from schemas.REVIEW_REASONS, plain-words note)."""
+    if truncated:
+        return True, "too_long_truncated", "The response was cut to the length limit before coding; check the rest."
+    if not coding.assignments:
+        return True, "no_code_fit", "No code in the codebook fits this response; it may need a new code."
+    assigned = {a.code_key for a in coding.assignments}
+    top = coding.assignments[0]
+    # A candidate that was not assigned yet scores nearly as high as an assigned code.
+    others = [(k, s) for k, s in coding.candidates if k not in assigned]
+    if others:
+        k2, s2 = others[0]
+        lead = max(a.score for a in coding.assignments)
+        if s2 >= COMPETING_MIN and s2 >= COMPETING_RATIO * lead:
+            return True, "competing_aspects", (
+                f"Another code ({k2}) is almost as likely as the one chosen; check which applies."
+            )
+    sents = {a.sentiment for a in coding.assignments}
+    if "Positive" in sents and "Negative" in sents and len(coding.assignments) > 1:
+        return True, "competing_aspects", "The response praises one aspect and criticises another."
+    weakest = min(coding.assignments, key=lambda a: a.score)
+    if weakest.score < LOW_SCORE:
+        return True, "low_confidence", f"The engine is unsure about one code (score {weakest.score:.2f})."
+    if coding.sentiment_mixed and len(coding.assignments) == 1:
+        return True, "mixed_sentiment", "The response mixes praise and criticism under a single code."
+    _ = top
+    return False, None, None

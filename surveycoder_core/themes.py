@@ -1,0 +1,168 @@
+"""Codebook generation for the embedded engine: cluster the answers, split one-sided stances, name.
+
+Steps (all deterministic, fixed seeds):
+1. Embed each answer (mean-centred unit vectors) and cluster with k-means; k grows with the square
+   root of the number of answers (about 27 for 2,000 answers, capped at 60).
+2. A cluster whose members are clearly split between praise and complaint becomes two codes,
+   because grouping agree and disagree into one theme is what users reject.
+3. Tiny clusters are folded into their nearest neighbour (no "outlier" bin: every answer is a member).
+4. Codes get c-TF-IDF names, a one-sentence definition and an expected sentiment; they are grouped
+   into 2–8 categories by clustering the code centroids.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+
+import numpy as np
+
+from .engines.base import CodingContext, DraftCode, Progress
+from .naming import category_name, code_name, ctfidf_keywords
+from .sentiment import polarity
+
+MAX_CODES = 60
+SEED = 0
+
+
+def target_codes(n: int) -> int:
+    """How many clusters to start from: ~3 for 5 answers, ~12 for 100, ~27 for 2,000, 60 at 10,000."""
+    if n <= 1:
+        return n
+    f = 0.6 + 0.9 * math.exp(-n / 200.0)
+    return int(max(1, min(MAX_CODES, n - 1 if n <= 3 else n, round(math.sqrt(n) * f))))
+
+
+def _centre(v: np.ndarray) -> np.ndarray:
+    if len(v) >= 5:
+        v = v - v.mean(axis=0)
+    return v / np.maximum(np.linalg.norm(v, axis=1, keepdims=True), 1e-9)
+
+
+def _kmeans(X: np.ndarray, k: int) -> np.ndarray:
+    from sklearn.cluster import KMeans
+
+    if k <= 1:
+        return np.zeros(len(X), dtype=int)
+    km = KMeans(n_clusters=k, n_init=3, random_state=SEED, max_iter=100)
+    return km.fit_predict(X)
+
+
+def _short_example(texts: Sequence[str], idx: np.ndarray, X: np.ndarray) -> str:
+    """The most central answer of a cluster among the reasonably short ones."""
+    c = X[idx].mean(axis=0)
+    sims = X[idx] @ c
+    order = idx[np.argsort(-sims, kind="stable")]
+    for i in order[:20]:
+        t = " ".join(texts[i].split())
+        if 3 <= len(t.split()) <= 20:
+            return t
+    t = " ".join(texts[order[0]].split())
+    return t if len(t) <= 120 else t[:117] + "…"
+
+
+def generate_themes(
+    engine, texts: list[str], context: CodingContext, progress: Progress | None = None
+) -> list[DraftCode]:
+    keep = [i for i, t in enumerate(texts) if t and t.strip()]
+    if not keep:
+        return []
+    topics_only = context.coding_type == "qualitative_topics"
+    sub = [texts[i] for i in keep]
+    n = len(sub)
+    X = _centre(engine.embed(sub))
+    pol = np.array([polarity(t) for t in sub])
+    # Leave room for the stance splits below so the final count stays near the target.
+    k = max(1, int(round(target_codes(n) * (1.0 if topics_only else 0.85))))
+    labels = _kmeans(X, k) if n > 1 else np.zeros(n, dtype=int)
+    if progress:
+        progress(1, 3)
+
+    # ---- stance split: praise and complaint about the same topic are different codes
+    next_label = int(labels.max()) + 1
+    if not topics_only:
+        for c in range(int(labels.max()) + 1):
+            idx = np.where(labels == c)[0]
+            if len(idx) < 8:
+                continue
+            pos, neg = pol[idx] >= 0.3, pol[idx] <= -0.3
+            if pos.mean() >= 0.3 and neg.mean() >= 0.3:
+                labels[idx[pol[idx] < 0]] = next_label  # negatives (and mildly negative) move out
+                next_label += 1
+
+    # ---- fold tiny clusters into the nearest big one
+    min_size = max(2, int(math.ceil(0.002 * n))) if n >= 50 else 1
+    sizes = np.bincount(labels, minlength=next_label)
+    big = [c for c in range(next_label) if sizes[c] >= min_size]
+    if big and len(big) < next_label:
+        cents = np.vstack([X[labels == c].mean(axis=0) for c in big])
+        for c in range(next_label):
+            if 0 < sizes[c] < min_size:
+                idx = np.where(labels == c)[0]
+                labels[idx] = np.array(big)[np.argmax(X[idx] @ cents.T, axis=1)]
+    # relabel 0..m-1 by size (largest first), ties by first member: deterministic order
+    uniq = [c for c in range(next_label) if (labels == c).any()]
+    uniq.sort(key=lambda c: (-(labels == c).sum(), int(np.argmax(labels == c))))
+    remap = {c: i for i, c in enumerate(uniq)}
+    labels = np.array([remap[c] for c in labels])
+    m = len(uniq)
+    if progress:
+        progress(2, 3)
+
+    kws = ctfidf_keywords(sub, labels, m, top=6)
+    used: set[str] = set()
+    drafts: list[DraftCode] = []
+    cents = np.vstack([X[labels == c].mean(axis=0) for c in range(m)])
+    for c in range(m):
+        idx = np.where(labels == c)[0]
+        p = pol[idx]
+        pos_share, neg_share = float((p >= 0.05).mean()), float((p <= -0.05).mean())
+        if topics_only:
+            stance = "Neutral"
+        elif pos_share >= 0.6:
+            stance = "Positive"
+        elif neg_share >= 0.6:
+            stance = "Negative"
+        elif pos_share >= 0.25 and neg_share >= 0.25:
+            stance = "Mixed"
+        else:
+            stance = "Neutral"
+        name = code_name(kws[c], stance, used, with_stance=not topics_only)
+        about = ", ".join(kws[c][:3]) if kws[c] else "miscellaneous points"
+        stance_words = {
+            "Positive": " that praise it",
+            "Negative": " that complain about it",
+            "Mixed": " with both praise and criticism",
+        }.get(stance, "")
+        example = _short_example(sub, idx, X)
+        definition = f"Responses about {about}{stance_words}, e.g. “{example}”."
+        cohesion = float(np.mean(X[idx] @ (cents[c] / max(np.linalg.norm(cents[c]), 1e-9))))
+        drafts.append(
+            DraftCode(
+                name=name,
+                category="",
+                definition=definition,
+                sentiment=stance,
+                member_indices=[keep[i] for i in idx.tolist()],
+                keywords=list(kws[c]),
+                confidence=round(float(min(1.0, max(0.0, cohesion))), 3),
+            )
+        )
+
+    # ---- categories: group code centroids (2–8 groups), name by the group's top keyword
+    n_cat = 1 if m <= 2 else int(min(8, max(2, round(math.sqrt(m)))))
+    if n_cat > 1:
+        from sklearn.cluster import AgglomerativeClustering
+
+        cat_labels = AgglomerativeClustering(n_clusters=n_cat, linkage="ward").fit_predict(_centre(cents) if m >= 5 else cents)
+    else:
+        cat_labels = np.zeros(m, dtype=int)
+    doc_cat = cat_labels[labels]
+    cat_kws = ctfidf_keywords(sub, doc_cat, n_cat, top=6)
+    cat_used: set[str] = set()
+    cat_names = [category_name([k for k in cat_kws[g] if " " not in k] or cat_kws[g], cat_used) for g in range(n_cat)]
+    for c, d in enumerate(drafts):
+        d.category = cat_names[int(cat_labels[c])]
+    if progress:
+        progress(3, 3)
+    return drafts

@@ -1,0 +1,84 @@
+"""The command line as people and scripts use it: a real process, real files."""
+
+from __future__ import annotations
+
+import csv
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .synthetic import SEED_BRAND_EXAMPLE, make_responses
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "surveycoder_core.cli", *args], cwd=cwd, capture_output=True,
+                          text=True, timeout=300)
+
+
+def test_code_json_request_prints_the_envelope(tmp_path: Path) -> None:
+    req = tmp_path / "req.json"
+    req.write_text(json.dumps({"responses": SEED_BRAND_EXAMPLE}), encoding="utf-8")
+    proc = run_cli("code", str(req), "--db", str(tmp_path / "x.db"), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    out = json.loads(proc.stdout)
+    assert out["success"] is True and out["meta"]["mode"] == "sync"
+    assert [r["id"] for r in out["data"]["results"]] == [r["id"] for r in SEED_BRAND_EXAMPLE]
+
+
+def test_code_csv_with_columns_and_out_file(tmp_path: Path) -> None:
+    rows = make_responses(60)
+    path = tmp_path / "survey.csv"
+    with path.open("w", newline="", encoding="cp1252") as fh:
+        w = csv.writer(fh, delimiter=";")
+        w.writerow(["Serial", "Region", "Comment"])
+        for i, r in enumerate(rows):
+            w.writerow([r["id"], "North" if i % 2 else "South", r["text"] + (" café" if i == 0 else "")])
+    out = tmp_path / "result.json"
+    proc = run_cli("code", str(path), "--id-column", "Serial", "--text-column", "Comment", "--out", str(out),
+                   "--db", str(tmp_path / "x.db"), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    data = json.loads(out.read_text(encoding="utf-8"))["data"]
+    assert len(data["results"]) == 60 and data["results"][0]["id"] == rows[0]["id"]
+
+
+@pytest.mark.parametrize("body, code, needle", [
+    ({"responses": []}, "VALIDATION_ERROR", "responses"),
+    ({"responses": [{"id": str(i), "text": "good"} for i in range(10_001)]}, "VALIDATION_ERROR", "responses"),
+    ({"responses": [{"id": "A7", "text": "x y"}, {"id": "A7", "text": "z"}]}, "VALIDATION_ERROR", "A7"),
+    ({"responses": [{"id": "1", "text": "hello"}], "coding_type": "vibes"}, "VALIDATION_ERROR", "coding_type"),
+    ({"responses": [{"id": "1", "text": "-"}, {"id": "2", "text": "n/a"}]}, "NO_DATA", "junk"),
+])
+def test_bad_requests_exit_non_zero_with_the_envelope(tmp_path: Path, body: dict, code: str, needle: str) -> None:
+    req = tmp_path / "bad.json"
+    req.write_text(json.dumps(body), encoding="utf-8")
+    db = tmp_path / "x.db"
+    proc = run_cli("code", str(req), "--db", str(db), cwd=tmp_path)
+    assert proc.returncode == 1
+    env = json.loads(proc.stdout)
+    assert env["success"] is False and env["error"]["code"] == code and needle in env["error"]["message"]
+    if db.exists():
+        import sqlite3
+
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("SELECT COUNT(*) FROM projects").fetchone()[0] == 0
+
+
+def test_invalid_json_is_named(tmp_path: Path) -> None:
+    req = tmp_path / "broken.json"
+    req.write_text("{not json", encoding="utf-8")
+    proc = run_cli("code", str(req), "--db", str(tmp_path / "x.db"), cwd=tmp_path)
+    assert proc.returncode == 1 and "Invalid JSON" in json.loads(proc.stdout)["error"]["message"]
+
+
+def test_missing_input_file(tmp_path: Path) -> None:
+    proc = run_cli("code", str(tmp_path / "nope.json"), cwd=tmp_path)
+    assert proc.returncode == 1 and json.loads(proc.stdout)["error"]["code"] == "VALIDATION_ERROR"
+
+
+def test_help_lists_every_command(tmp_path: Path) -> None:
+    proc = run_cli("--help", cwd=tmp_path)
+    for command in ("code", "serve", "worker", "keys", "eval", "sample"):
+        assert command in proc.stdout

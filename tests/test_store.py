@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+from surveycoder_core.migrations import MIGRATIONS
+from surveycoder_core.store import EmbeddingStore, open_db, rows, session, write
+
+import numpy as np
+
+
+def test_migrations_apply_once_and_set_wal(db_path: Path) -> None:
+    with session(db_path) as db:
+        assert db.conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        assert db.conn.execute("PRAGMA foreign_keys").fetchone()[0] == 1
+        applied = [r["number"] for r in rows(db, "SELECT number FROM _migrations")]
+    assert applied == sorted(MIGRATIONS)
+    with session(db_path) as db:  # reopening applies nothing new
+        assert len(rows(db, "SELECT number FROM _migrations")) == len(MIGRATIONS)
+
+
+def test_write_rolls_back_on_error(db_path: Path) -> None:
+    with session(db_path) as db:
+        try:
+            with write(db):
+                db.conn.execute("INSERT INTO organizations (id, name, created_at) VALUES ('o1', 'x', 'now')")
+                raise RuntimeError("boom")
+        except RuntimeError:
+            pass
+        assert rows(db, "SELECT * FROM organizations WHERE id = 'o1'") == []
+
+
+def test_concurrent_writers_do_not_lose_rows(db_path: Path) -> None:
+    open_db(db_path).conn.close()
+
+    def writer(k: int) -> None:
+        for i in range(50):
+            with session(db_path) as db, write(db):
+                db.conn.execute("INSERT INTO organizations (id, name, created_at) VALUES (?, 'x', 'now')",
+                                (f"o{k}-{i}",))
+
+    threads = [threading.Thread(target=writer, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with session(db_path) as db:
+        assert len(rows(db, "SELECT id FROM organizations WHERE id LIKE 'o%-%'")) == 200
+
+
+def test_embedding_cache_round_trips(db_path: Path) -> None:
+    cache = EmbeddingStore(db_path)
+    vec = np.arange(4, dtype=np.float32)
+    cache.put_many("m", {"hello": vec})
+    got = cache.get_many("m", ["hello", "missing"])
+    assert list(got) == ["hello"] and np.array_equal(got["hello"], vec)
+    assert cache.get_many("other-model", ["hello"]) == {}
