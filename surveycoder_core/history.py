@@ -27,6 +27,13 @@ from .store import loads, one, record_event, rows, write
 RESPONSE_FIELDS = ("status", "needs_review", "review_reason", "review_note", "reviewed", "reviewed_by",
                    "reviewed_at", "version")
 _TABLES = ("categories", "codes", "assignments", "responses", "suggestions")
+#: Later events without an undo payload that rewrite a question's codes wholesale (coding runs,
+#: recodes, imports): nothing recorded before one of them can be undone any more.
+BARRIER_PREFIXES = ("job.", "question.recode", "responses.import", "codebook.")
+
+
+def is_barrier(action: str) -> bool:
+    return action.startswith(BARRIER_PREFIXES) and action != "job.create"
 
 
 class Capture:
@@ -135,8 +142,11 @@ def _blocking_event(db: sqlite_utils.Database, event: dict[str, Any]) -> dict[st
     """The first later, still-standing event that touched the same rows, if any."""
     mine = _event_keys(loads(event["undo"], {}))
     for later in rows(db, "SELECT id, action, actor, created_at, undo FROM events WHERE question_id = ? AND id > ?"
-                      " AND undo IS NOT NULL AND undone_by IS NULL ORDER BY id", (event["question_id"], event["id"])):
-        if mine & _event_keys(loads(later["undo"], {})):
+                      " AND undone_by IS NULL ORDER BY id", (event["question_id"], event["id"])):
+        if later["undo"] is None:
+            if is_barrier(later["action"]):
+                return later
+        elif mine & _event_keys(loads(later["undo"], {})):
             return later
     return None
 
@@ -224,7 +234,12 @@ def undo_event(db: sqlite_utils.Database, event_id: int, actor: str) -> dict[str
                 f"'{blocker['action']}' by {blocker['actor']} at {blocker['created_at']} (event {blocker['id']}) first"
             )
         undo = loads(event["undo"], {})
-        restore(db, undo)
+        try:
+            restore(db, undo)
+        except sqlite3.IntegrityError as exc:
+            # Something outside the event trail (a coding run) changed these rows meanwhile.
+            raise InvalidStateError(
+                f"'{event['action']}' cannot be undone: the rows it changed were replaced since ({exc})") from exc
         qid = event["question_id"]
         touched_codebook = bool(undo.get("codes") or undo.get("categories"))
         if touched_codebook:
@@ -246,6 +261,7 @@ def history(db: sqlite_utils.Database, question_id: str, limit: int = 200) -> li
     out = []
     # Walk newest to oldest, remembering which rows later standing changes hold.
     held: set[tuple[str, str]] = set()
+    barrier = False
     for e in events:
         undo = loads(e["undo"], None)
         keys = _event_keys(undo) if undo else set()
@@ -253,10 +269,11 @@ def history(db: sqlite_utils.Database, question_id: str, limit: int = 200) -> li
         out.append({
             "id": e["id"], "created_at": e["created_at"], "actor": e["actor"], "action": e["action"],
             "payload": loads(e["payload"], {}), "undone_by": e["undone_by"],
-            "undoable": standing and not (keys & held),
+            "undoable": standing and not barrier and not (keys & held),
         })
         if standing:
             held |= keys
+        barrier = barrier or (undo is None and is_barrier(e["action"]))
     return out
 
 

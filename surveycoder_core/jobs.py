@@ -150,7 +150,7 @@ def claim_next(db: sqlite_utils.Database, worker_id: str) -> dict[str, Any] | No
     with write(db):
         row = one(
             db,
-            "SELECT * FROM jobs WHERE status = 'queued' OR (status = 'processing' AND heartbeat_at < ?)"
+            "SELECT * FROM jobs WHERE status = 'queued' OR (status = 'processing' AND heartbeat_at <= ?)"
             " ORDER BY created_at, rowid LIMIT 1",
             (stale,),
         )

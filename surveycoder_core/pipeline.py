@@ -9,6 +9,7 @@ response not yet coded and never charges a response twice.
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -77,9 +78,15 @@ def generate_codebook_stage(db: sqlite_utils.Database, question_id: str, engine:
     hooks.progress("codebook", len(texts), len(texts))
 
 
+def batch_size_setting() -> int:
+    """Responses per checkpoint: ``SURVEYCODER_BATCH_SIZE`` or :data:`BATCH_SIZE`."""
+    return max(1, int(os.environ.get("SURVEYCODER_BATCH_SIZE") or BATCH_SIZE))
+
+
 def coding_stage(db: sqlite_utils.Database, question_id: str, engine: Engine, hooks: RunHooks,
-                 batch_size: int = BATCH_SIZE) -> int:
+                 batch_size: int | None = None) -> int:
     """Stage 3: code every pending response in checkpointed batches; returns credits charged."""
+    batch_size = batch_size or batch_size_setting()
     question = get_question(db, question_id)
     pending = pending_canonical(db, question_id)
     total = len(pending)

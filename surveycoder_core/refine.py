@@ -18,7 +18,7 @@ from .engines.base import Engine
 from .errors import InvalidStateError, NotFoundError, SurveyCoderError, ValidationError
 from .history import Capture, commit_change, get_event, undo_event
 from .projects import get_question
-from .refine_rules import definition_rules, merge_rules, new_code_rules, reassign_rules
+from .refine_rules import definition_rules, merge_rules, new_code_rules, reassign_rules, split_rules
 from .store import dumps, loads, new_token, now, one, rows, write
 
 ACTIONS = ("create_new", "assign_existing", "merge", "dismiss")
@@ -72,7 +72,7 @@ def suggestion_summary(db: sqlite_utils.Database, question_id: str) -> dict[str,
 
 
 def _signature(s: dict[str, Any]) -> str:
-    return dumps([s["type"], s["name"] if s["type"] == "new_code" else None, s.get("target_code_id"),
+    return dumps([s["type"], s["name"] if s["type"] in ("new_code", "split") else None, s.get("target_code_id"),
                   s.get("source_code_id"), sorted(s["affected"] if "affected" in s else s["affected_response_ids"])])
 
 
@@ -98,6 +98,7 @@ def _candidates(db: sqlite_utils.Database, q: dict[str, Any], engine: Engine) ->
     found += merge_rules(engine, codes, members, respondent)
     found += reassign_rules(db, q, by_id)
     found += definition_rules(engine, codes, texts, scores)
+    found += split_rules(db, q, engine, codes, texts, members)
     return found
 
 
@@ -202,6 +203,14 @@ def _code_out(db: sqlite_utils.Database, code_id: str | None) -> dict[str, Any] 
 def resolve_suggestion(db: sqlite_utils.Database, question_id: str, suggestion_id: str, action: str, *, actor: str,
                        target_code_id: str | None = None, source_code_id: str | None = None,
                        dismiss_reason: str | None = None, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Resolve a pending suggestion with an explicit action, as one undoable event.
+
+    create_new: create the proposed code (overrides win) and add it to the affected responses
+    (a ``split`` also takes them off the over-broad source code); assign_existing: add the
+    target code to them (a ``reassign`` drops the low-confidence source code; a
+    ``definition_update`` rewrites the target's definition instead); merge: source into
+    target; dismiss: nothing but the suggestion changes.
+    """
     get_question(db, question_id)
     if action not in ACTIONS:
         raise ValidationError(f"action must be one of {', '.join(ACTIONS)}, got {action!r}")
@@ -224,7 +233,9 @@ def resolve_suggestion(db: sqlite_utils.Database, question_id: str, suggestion_i
                 db, cap, question_id, name=ov.get("override_name") or s["name"], category="Other",
                 category_id=cat_id, definition=ov.get("override_definition") or s["definition"],
                 sentiment=ov.get("override_sentiment") or s["sentiment"] or "Neutral")
-            changed = _assign(db, cap, code_id, targets, actor, version + 1)
+            # A split moves the responses: they leave the over-broad code for the new one.
+            drop = s["source_code_id"] if s["type"] == "split" else None
+            changed = _assign(db, cap, code_id, targets, actor, version + 1, drop_code_id=drop)
         elif action == "assign_existing":
             code_id = target_code_id or s["target_code_id"]
             if not code_id:

@@ -25,6 +25,9 @@ REASSIGN_MIN_SCORE = 0.5  # ... and be at least a medium-confidence fit itself
 REASSIGN_MIN_GROUP = 2
 SPREAD_MEAN_SCORE = 0.6  # below this mean score a code's responses are "spread"
 SPREAD_MIN_RESPONSES = 3
+SPLIT_SHARE = 0.5  # a code on at least this share of codable responses is "over-broad"
+SPLIT_MIN_RESPONSES = 10
+SPLIT_MAX_PER_CODE = 5
 MAX_EXAMPLES = 5
 
 _STOP = set("""a about above after again all also am an and any are as at be because been before being below
@@ -148,7 +151,8 @@ def merge_rules(engine: Engine, codes: list[dict[str, Any]], members: dict[str, 
     return out
 
 
-def reassign_rules(db: sqlite_utils.Database, q: dict[str, Any], codes: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+def reassign_rules(db: sqlite_utils.Database, q: dict[str, Any],
+                   codes: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
     """Responses whose low-confidence code is clearly beaten by another candidate, grouped by (from, to)."""
     groups: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for r in rows(db, "SELECT r.id, r.respondent_id, r.clean_text, r.candidates, a.code_id, a.score"
@@ -209,4 +213,54 @@ def definition_rules(engine: Engine, codes: list[dict[str, Any]], texts: dict[st
                           f"its responses are spread (mean score {mean:.2f} < {SPREAD_MEAN_SCORE})")
                          + f"; proposed from its {len(central)} most central responses.",
         })
+    return out
+
+
+def split_rules(db: sqlite_utils.Database, q: dict[str, Any], engine: Engine, codes: list[dict[str, Any]],
+                texts: dict[str, list[tuple[int, str, str]]], members: dict[str, set[int]]) -> list[dict[str, Any]]:
+    """Over-broad codes (on ≥ half the responses): propose their least-fitting sub-themes as codes of their own.
+
+    A code that swallows most of the answers usually hides themes the codebook lacks (a
+    one-code codebook, a vague definition). The engine clusters the code's texts; the
+    clusters that fit the code's own name and definition worst become ``split`` proposals
+    that move those responses to a new code.
+    """
+    codable = rows(db, "SELECT COUNT(*) AS n FROM responses WHERE question_id = ? AND status != 'no_data'", (q["id"],))
+    total = int(codable[0]["n"]) if codable else 0
+    out: list[dict[str, Any]] = []
+    for c in codes:
+        items = texts.get(c["id"], [])
+        if total == 0 or len(members[c["id"]]) < SPLIT_MIN_RESPONSES or len(members[c["id"]]) / total < SPLIT_SHARE:
+            continue
+        min_size = max(3, math.ceil(0.01 * len(items)))
+        drafts = engine.generate_codebook([t for _, _, t in items], question_context(q))
+        vecs = unit_rows(engine.embed([t for _, _, t in items]))
+        anchor = unit_rows(engine.embed([f"{c['name']}: {c['definition'] or ''}"]))[0]
+        fit = vecs @ anchor
+        overall = float(np.median(fit))
+        found = []
+        for d in drafts:
+            idx = sorted(i for i in set(d.member_indices) if 0 <= i < len(items))
+            if len(idx) < min_size or d.name.casefold() == c["name"].casefold():
+                continue
+            cluster_fit = float(fit[idx].mean())
+            if cluster_fit <= overall:  # fits the code no better than its typical response
+                found.append((cluster_fit, d, idx))
+        for cluster_fit, d, idx in sorted(found, key=lambda f: (f[0], f[1].name))[:SPLIT_MAX_PER_CODE]:
+            canon = [items[i][0] for i in idx]
+            marks = ",".join("?" * len(canon))
+            dupes = [r["respondent_id"] for r in rows(
+                db, f"SELECT r.respondent_id FROM responses r JOIN assignments a ON a.response_id = r.id"
+                f" WHERE r.dedup_of IN ({marks}) AND a.code_id = ? ORDER BY r.position", [*canon, c["id"]])]
+            out.append({
+                "type": "split", "action": "create_new",
+                "confidence": round(min(1.0, max(0.0, float(d.confidence) * (1.0 - max(0.0, cluster_fit)))), 3),
+                "name": d.name, "definition": d.definition, "sentiment": d.sentiment,
+                "category_id": c["category_id"], "source_code_id": c["id"],
+                "affected": [items[i][1] for i in idx] + dupes,
+                "examples": examples_of([(items[i][1], items[i][2]) for i in idx]),
+                "rationale": (f"'{c['name']}' is on {len(members[c['id']])} of {total} responses; these "
+                              f"{len(idx) + len(dupes)} share a theme that fits it poorly (fit {cluster_fit:.2f}"
+                              f" vs median {overall:.2f})."),
+            })
     return out

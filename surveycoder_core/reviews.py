@@ -52,7 +52,11 @@ def _assignments(db: sqlite_utils.Database, response_ids: list[int]) -> dict[int
 
 def review_queue(db: sqlite_utils.Database, question_id: str, *, reasons: list[str] | None = None,
                  code_id: str | None = None, include_reviewed: bool = False) -> list[dict[str, Any]]:
-    """Responses that need a human, in position order; the filters combine (AND)."""
+    """Responses that need a human, in position order; the filters combine (AND).
+
+    ``reasons`` are review_reason tokens ("no_code_fit" for uncoded responses without one,
+    "low_confidence" for a low-confidence code), plus "uncoded" for every response with no code.
+    """
     get_question(db, question_id)
     sql = f"SELECT r.* FROM responses r WHERE r.question_id = ? AND r.status != 'no_data' AND {_FLAGGED_SQL}"
     params: list[Any] = [question_id]
@@ -69,7 +73,8 @@ def review_queue(db: sqlite_utils.Database, question_id: str, *, reasons: list[s
     for r in found:
         assigned = by_response[r["id"]]
         reason = computed_reason(r, assigned)
-        if wanted is not None and reason not in wanted:
+        # "uncoded" is accepted as a filter too: any response with no code, whatever its reason.
+        if wanted is not None and reason not in wanted and not ("uncoded" in wanted and r["status"] == "uncoded"):
             continue
         out.append({
             "id": r["id"], "respondent_id": r["respondent_id"], "text": r["text"], "status": r["status"],
@@ -153,18 +158,19 @@ def decide_review(db: sqlite_utils.Database, question_id: str, response_id: int,
                   actor: str, expected_version: int) -> dict[str, Any]:
     """Write the reviewer's final codes ([{code_id, sentiment}] in mention order) and mark reviewed."""
     get_question(db, question_id)
-    known = {r["id"] for r in rows(db, "SELECT id FROM codes WHERE question_id = ?", (question_id,))}
-    final: list[dict[str, Any]] = []
-    for c in codes:
-        if c.get("code_id") not in known:
-            raise ValidationError(f"code not found in this question: {c.get('code_id')}")
-        try:
-            sentiment = normalise_sentiment(c.get("sentiment"))
-        except ValueError as exc:
-            raise ValidationError(str(exc)) from exc
-        if all(f["code_id"] != c["code_id"] for f in final):
-            final.append({"code_id": c["code_id"], "sentiment": sentiment})
     with write(db):
+        # Codes are checked under the write lock: someone may be deleting one right now.
+        known = {r["id"] for r in rows(db, "SELECT id FROM codes WHERE question_id = ?", (question_id,))}
+        final: list[dict[str, Any]] = []
+        for c in codes:
+            if c.get("code_id") not in known:
+                raise ValidationError(f"code not found in this question: {c.get('code_id')}")
+            try:
+                sentiment = normalise_sentiment(c.get("sentiment"))
+            except ValueError as exc:
+                raise ValidationError(str(exc)) from exc
+            if all(f["code_id"] != c["code_id"] for f in final):
+                final.append({"code_id": c["code_id"], "sentiment": sentiment})
         row = _locked_response(db, question_id, response_id, expected_version)
         return _write_decision(db, question_id, row, final, actor, "review.decide")
 
@@ -175,7 +181,8 @@ def accept_review(db: sqlite_utils.Database, question_id: str, response_id: int,
     get_question(db, question_id)
     with write(db):
         row = _locked_response(db, question_id, response_id, expected_version)
-        kept = [{"code_id": a["code_id"], "sentiment": a["sentiment"]} for a in _assignments(db, [row["id"]])[row["id"]]]
+        current = _assignments(db, [row["id"]])[row["id"]]
+        kept = [{"code_id": a["code_id"], "sentiment": a["sentiment"]} for a in current]
         return _write_decision(db, question_id, row, kept, actor, "review.accept")
 
 
@@ -209,10 +216,11 @@ def agreement(db: sqlite_utils.Database, question_id: str) -> dict[str, Any]:
                                       " AND status != 'no_data' ORDER BY position", (question_id,))]
     engine: dict[int, set[str]] = {rid: set() for rid in reviewed}
     human: dict[int, set[str]] = {rid: set() for rid in reviewed}
-    for rid in reviewed:
-        engine[rid] = {r["code_id"] for r in rows(db, "SELECT code_id FROM engine_assignments WHERE response_id = ?",
-                                                   (rid,))} & known
-        human[rid] = {r["code_id"] for r in rows(db, "SELECT code_id FROM assignments WHERE response_id = ?", (rid,))}
+    for table, into in (("engine_assignments", engine), ("assignments", human)):
+        for r in rows(db, f"SELECT t.response_id, t.code_id FROM {table} t JOIN responses r ON r.id = t.response_id"
+                      " WHERE r.question_id = ? AND r.reviewed = 1 AND r.status != 'no_data'", (question_id,)):
+            if r["code_id"] in known:
+                into[r["response_id"]].add(r["code_id"])
     n = len(reviewed)
     out: dict[str, Any] = {"n": n, "micro_f1": None, "mean_f1": None, "ci_low": None, "ci_high": None,
                            "kappa": None, "exact_match": None, "sufficient": n >= SUFFICIENT_N,

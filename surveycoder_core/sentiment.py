@@ -6,11 +6,30 @@ good at negation ("not helpful") and intensifiers, which is what survey comments
 
 from __future__ import annotations
 
+import re
 import threading
 from functools import lru_cache
 
 _LOCK = threading.Lock()
 _ANALYZER = None
+
+SURVEY_LEXICON: dict[str, float] = {
+    # complaints
+    "slow": -1.5, "slowly": -1.0, "waiting": -0.8, "waited": -0.8, "overpriced": -2.0, "pricey": -1.2,
+    "expensive": -1.2, "noisy": -1.5, "crowded": -1.2, "overcrowded": -1.8, "cramped": -1.5, "late": -0.8,
+    "delay": -1.2, "delays": -1.2, "delayed": -1.5, "cancelled": -1.5, "canceled": -1.5, "bland": -1.5,
+    "tasteless": -1.8, "lacking": -1.5, "lack": -1.2, "lacked": -1.2, "understaffed": -2.0,
+    "unhelpful": -2.0, "forgot": -1.0, "forgotten": -1.2, "rushed": -1.5, "unprofessional": -2.0,
+    "disorganised": -2.0, "disorganized": -2.0, "confusing": -1.5, "overcooked": -1.5, "undercooked": -1.5,
+    "soggy": -1.5, "greasy": -1.2, "stale": -1.5, "cold": -0.6, "dismissive": -2.0, "ignored": -1.8,
+    "inattentive": -1.8, "uncomfortable": -1.5, "unclean": -2.0, "filthy": -2.5, "smelly": -1.8,
+    "nightmare": -2.0, "shortage": -1.5, "short-staffed": -2.0, "queue": -0.5, "queues": -0.8, "hassle": -1.5,
+    # praise
+    "prompt": 1.2, "attentive": 1.8, "knowledgeable": 1.5, "reasonable": 1.0, "affordable": 1.5,
+    "spacious": 1.2, "efficient": 1.5, "professional": 1.2, "informative": 1.2, "reassuring": 1.5,
+    "polite": 1.8, "quick": 0.8, "fresh": 1.2, "cozy": 1.5, "cosy": 1.5, "welcoming": 1.8, "caring": 1.8,
+    "listened": 1.0, "tasty": 1.8, "yummy": 2.0, "courteous": 1.8, "thorough": 1.2, "approachable": 1.5,
+}
 
 # Compound score cut-offs recommended by the VADER authors.
 POS_CUT = 0.05
@@ -24,7 +43,13 @@ def _analyzer():  # -> SentimentIntensityAnalyzer
             if _ANALYZER is None:
                 from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
-                _ANALYZER = SentimentIntensityAnalyzer()
+                analyzer = SentimentIntensityAnalyzer()
+                # VADER was built on social-media text and misses the plain words of service
+                # complaints and praise ("slow", "overpriced", "attentive"); add them, never
+                # overriding VADER's own valences.
+                for word, valence in SURVEY_LEXICON.items():
+                    analyzer.lexicon.setdefault(word, valence)
+                _ANALYZER = analyzer
     return _ANALYZER
 
 
@@ -44,9 +69,26 @@ def label_from_score(compound: float) -> str:
     return "Neutral"
 
 
+# Improvement suggestions ("should have more staff", "too long a wait") are criticism in survey
+# coding even when the words are polite; measured to help on every benchmark set.
+_SUGGESTION_RE = re.compile(
+    r"\b(should|could be (better|improved)|would be (nice|good|better|helpful)|needs? (more|to)|"
+    r"more (staff|time|information|help)|improve|improvement|wish|lack of|not enough|"
+    r"too (long|slow|much|many|few|little|expensive|small|noisy))\b",
+    re.IGNORECASE,
+)
+
+
+def is_suggestion(text: str) -> bool:
+    return bool(_SUGGESTION_RE.search(text or ""))
+
+
 def sentiment_label(text: str) -> str:
     """Positive / Negative / Neutral for one clause or text."""
-    return label_from_score(polarity(text))
+    s = polarity(text)
+    if s < 0.5 and is_suggestion(text):
+        return "Negative"
+    return label_from_score(s)
 
 
 def word_polarity(word: str) -> float:
@@ -82,9 +124,9 @@ def code_sentiment(
     if coding_type == "qualitative_topics":
         return "Neutral"
     s = polarity(clause)
-    if abs(s) >= POS_CUT:
-        return label_from_score(s)
+    if abs(s) >= POS_CUT or is_suggestion(clause):
+        return sentiment_label(clause)
     s_full = polarity(full_text)
-    if abs(s_full) >= POS_CUT:
-        return label_from_score(s_full)
+    if abs(s_full) >= POS_CUT or is_suggestion(full_text):
+        return sentiment_label(full_text)
     return expected if expected in ("Positive", "Negative", "Mixed") else "Neutral"

@@ -19,7 +19,7 @@ import numpy as np
 
 from .engines.base import CodingContext, DraftCode, Progress
 from .naming import category_name, code_name, ctfidf_keywords
-from .sentiment import polarity
+from .sentiment import polarity, sentiment_label
 
 MAX_CODES = 60
 SEED = 0
@@ -72,6 +72,7 @@ def generate_themes(
     n = len(sub)
     X = _centre(engine.embed(sub))
     pol = np.array([polarity(t) for t in sub])
+    lab = np.array([sentiment_label(t) for t in sub])  # includes "suggestions are criticism"
     # Leave room for the stance splits below so the final count stays near the target.
     k = max(1, int(round(target_codes(n) * (1.0 if topics_only else 0.85))))
     labels = _kmeans(X, k) if n > 1 else np.zeros(n, dtype=int)
@@ -83,7 +84,7 @@ def generate_themes(
     if not topics_only:
         for c in range(int(labels.max()) + 1):
             idx = np.where(labels == c)[0]
-            if len(idx) < 8:
+            if len(idx) < 4:
                 continue
             pos, neg = pol[idx] >= 0.3, pol[idx] <= -0.3
             if pos.mean() >= 0.3 and neg.mean() >= 0.3:
@@ -115,8 +116,8 @@ def generate_themes(
     cents = np.vstack([X[labels == c].mean(axis=0) for c in range(m)])
     for c in range(m):
         idx = np.where(labels == c)[0]
-        p = pol[idx]
-        pos_share, neg_share = float((p >= 0.05).mean()), float((p <= -0.05).mean())
+        pos_share = float((lab[idx] == "Positive").mean())
+        neg_share = float((lab[idx] == "Negative").mean())
         if topics_only:
             stance = "Neutral"
         elif pos_share >= 0.6:

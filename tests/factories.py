@@ -135,9 +135,12 @@ def question_state(db: sqlite_utils.Database, question_id: str, *, with_versions
 
 
 _WORD = re.compile(r"[a-z]+")
+_STOP = {"the", "and", "a", "to", "it", "is", "are", "was", "were", "for", "of", "at", "so", "but", "with", "very",
+         "i", "my", "that", "what", "too", "on", "in", "you"}
 _THEMES = {  # keyword -> (name, category, definition, sentiment)
     "parking": ("Parking", "Access", "Trouble finding or paying for parking.", "Negative"),
     "website": ("Website problems", "Online", "The website failed or was hard to use.", "Negative"),
+    "staff": ("Staff attitude", "Service", "How the staff treated people.", "Positive"),
 }
 
 
@@ -153,7 +156,7 @@ class FakeEngine:
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         out = np.zeros((len(texts), self.dim), dtype=np.float32)
         for i, text in enumerate(texts):
-            for word in _WORD.findall(text.lower()):
+            for word in (w for w in _WORD.findall(text.lower()) if w not in _STOP):
                 out[i, int(hashlib.md5(word.encode()).hexdigest(), 16) % self.dim] += 1.0
         return out
 

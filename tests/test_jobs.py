@@ -100,9 +100,10 @@ def test_job_failing_repeatedly_ends_failed_with_partial_results(db_path: Path, 
     monkeypatch.setattr("surveycoder_core.pipeline.BATCH_SIZE", 50)
     monkeypatch.setenv("SURVEYCODER_JOB_STALE_SECONDS", "0")
     sub = _submit(db_path, 200)
-    for _ in range(jobs.MAX_ATTEMPTS):
+    for attempt in range(jobs.MAX_ATTEMPTS):
+        crash_on = 2 if attempt == 0 else 1  # the first attempt saves one batch, later ones none
         with pytest.raises(KeyboardInterrupt):
-            jobs.Worker(db_path, engine_factory=lambda: CrashingEngine(engine, crash_on=2)).run_once()
+            jobs.Worker(db_path, engine_factory=lambda: CrashingEngine(engine, crash_on=crash_on)).run_once()
     assert jobs.Worker(db_path, engine_factory=lambda: engine).run_once() is False  # gives up, marks failed
     with session(db_path) as db:
         job = jobs.get_job(db, sub["job_id"])

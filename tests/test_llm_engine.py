@@ -96,7 +96,8 @@ def test_generate_codebook_shape(server: str) -> None:
     engine = _engine(server)
     texts = TEXTS * 12  # 60 texts: two map batches, then a condense call
     seen: list[tuple[int, int]] = []
-    drafts = engine.generate_codebook(texts, CodingContext(question_text="Why?"), progress=lambda d, t: seen.append((d, t)))
+    context = CodingContext(question_text="Why?")
+    drafts = engine.generate_codebook(texts, context, progress=lambda d, t: seen.append((d, t)))
 
     by_name = {d.name: d for d in drafts}
     assert set(by_name) == {"Price too high", "Friendly staff", "Slow service"}  # merged across batches
@@ -222,7 +223,8 @@ def test_missing_index_is_reasked_alone(server: str) -> None:
     assert coder.unprocessable == []
     calls = _log(server, engine)
     assert len(calls) == 2
-    assert '"responses": [{"i": 0, "text": "I had to wait ages in the queue"}]' in calls[1]["body"]["messages"][1]["content"]
+    alone = '"responses": [{"i": 0, "text": "I had to wait ages in the queue"}]'
+    assert alone in calls[1]["body"]["messages"][1]["content"]
 
 
 def test_what_still_fails_is_empty_not_dropped(server: str) -> None:
@@ -342,7 +344,8 @@ def test_reply_models_are_lenient_about_cosmetic_slips() -> None:
     from surveycoder_core.engines.llm_prompts import CodingReply, ThemesReply
 
     reply = CodingReply.model_validate({"results": [
-        {"i": "0", "codes": ["Price too high", {"name": "Slow service", "sentiment": "NEGATIVE", "confidence": "high"}]},
+        {"i": "0", "codes": [
+            "Price too high", {"name": "Slow service", "sentiment": "NEGATIVE", "confidence": "high"}]},
         {"i": 1, "codes": None},
         {"i": 2, "codes": [{"name": "x", "sentiment": "angry", "confidence": None}]},
     ]})

@@ -18,6 +18,8 @@ How it codes (``prepare`` builds the "coding manual" once, ``code`` applies it b
 
 from __future__ import annotations
 
+import math
+import re
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -43,8 +45,12 @@ from .base import (
 # ---- tuning constants (measured on the benchmark sets, kept identical for every dataset) ----
 LEX_WEIGHT = 0.3  # bonus per matched code word (scaled by 1/sqrt(#code words))
 ZS_TEMPERATURE = 0.06  # softmax temperature over zero-shot scores
-ZS_MIN_SIM = 0.05  # below this best zero-shot score nothing fits
-SUP_MIN_PROB = 0.12  # with examples: below this nothing fits
+ZS_MIN_SIM = 0.05  # small questions: below this best zero-shot score nothing fits
+SUP_MIN_PROB = 0.12  # small questions with examples: below this nothing fits
+# On a real question the fit floor is relative: answers whose best support is in the weakest
+# NO_FIT_QUANTILE of the question's answers (and below the absolute floor) get no code. Raw cosine
+# scales differ too much between questions for one absolute cut to work.
+NO_FIT_QUANTILE = 0.03
 EXTRA_MIN_PROB = 0.5  # a clause's own code must reach this to be added as a further code
 EXTRA_MIN_WORDS = 3
 PRIOR_DAMP = 0.5
@@ -52,6 +58,9 @@ SELF_TRAIN_FRAC = 0.5
 SELF_TRAIN_MAX = 4000  # cap on self-training rows (speed on 10k-answer questions)
 LR_C = 10.0
 N_CANDIDATES = 4
+
+
+_WORDISH = re.compile(r"[^\W\d_]{2,}")
 
 
 def _softmax(x: np.ndarray, t: float) -> np.ndarray:
@@ -86,6 +95,13 @@ class EmbeddedCoder:
         self.context = context
         self.keys = [c.key for c in self.codes]
         n_codes = len(self.codes)
+        self.supervised = False
+        self.floor = ZS_MIN_SIM
+        self.raw_med, self.raw_sd = 0.0, 1.0
+        self.record: list | None = None  # evaluation hook: collects calibration features
+        self.n_examples = sum(len(c.examples) for c in self.codes) / max(1, len(self.codes))
+        if not self.codes:
+            return
         corpus = [t for t in dict.fromkeys(t for t in texts if t and t.strip())]
         examples = [(i, e) for i, c in enumerate(self.codes) for e in c.examples if e and e.strip()]
         emb_corpus = engine.embed(corpus) if corpus else np.zeros((0, 1), dtype=np.float32)
@@ -127,6 +143,13 @@ class EmbeddedCoder:
                 rows = [j for j, (ci, _) in enumerate(examples) if ci == i]
                 proto = self._centre(ex_emb[rows]).mean(axis=0, keepdims=True)
                 self.code_vecs[i] = _unit(self.code_vecs[i : i + 1] + _unit(proto))[0]
+        self.floor = SUP_MIN_PROB if self.supervised else ZS_MIN_SIM
+        if len(corpus) >= 20:
+            sample = corpus[:3000]
+            _, best = self._proba(sample, emb_corpus[: len(sample)])
+            self.floor = min(self.floor, float(np.quantile(best, NO_FIT_QUANTILE)))
+            self.raw_med = float(np.median(best))
+            self.raw_sd = float(np.std(best)) or 1.0
         if progress:
             progress(1, 1)
 
@@ -246,7 +269,7 @@ class EmbeddedCoder:
             starts.setdefault(i, n + j)
         for i, t in enumerate(texts):
             cl = clauses[i]
-            if not t.strip() or not content_stems(t, keep_generic=True) and len(t.strip()) < 2:
+            if not _WORDISH.search(t):  # empty or punctuation-only: nothing to code
                 out.append(TextCoding(assignments=[]))
                 continue
             p = P_all[i]
@@ -262,33 +285,70 @@ class EmbeddedCoder:
 
     def _decide(self, text, clauses, p, raw, cp, craw) -> TextCoding:
         best = int(np.argmax(p))
-        fits = (p[best] >= SUP_MIN_PROB) if self.supervised else (raw >= ZS_MIN_SIM)
+        fits = raw >= self.floor
         support = np.maximum(p, cp.max(axis=0))
         order = np.argsort(-support, kind="stable")
         candidates = [(self.keys[k], round(float(support[k]), 4)) for k in order[:N_CANDIDATES]]
         _, mixed = text_sentiment(clauses)
         if not fits:
             return TextCoding(assignments=[], candidates=candidates, sentiment_mixed=mixed)
-        chosen: dict[int, tuple[int, float]] = {}  # code -> (first clause index, score)
-        chosen[best] = (int(np.argmax(cp[:, best])) if len(clauses) > 1 else 0, float(p[best]))
+        chosen: dict[int, tuple[int, list[float]]] = {}  # code -> (first clause index, features)
+        ts = content_stems(text)
+        chosen[best] = (
+            int(np.argmax(cp[:, best])) if len(clauses) > 1 else 0,
+            self._calib_features(p, best, raw, ts, extra=False),
+        )
         if len(clauses) > 1:
             for ci, clause in enumerate(clauses):
                 k = int(np.argmax(cp[ci]))
                 if k in chosen or len(clause.split()) < EXTRA_MIN_WORDS:
                     continue
-                ok = cp[ci, k] >= EXTRA_MIN_PROB if self.supervised else (
-                    craw[ci] >= ZS_MIN_SIM and cp[ci, k] >= EXTRA_MIN_PROB
-                )
+                ok = craw[ci] >= self.floor and cp[ci, k] >= EXTRA_MIN_PROB
                 if ok:
-                    chosen[k] = (ci, float(cp[ci, k]) * 0.9)
+                    chosen[k] = (ci, self._calib_features(cp[ci], k, craw[ci], content_stems(clause), extra=True))
         assignments = []
-        for k, (ci, score) in sorted(chosen.items(), key=lambda kv: kv[1][0]):
+        for k, (ci, feats) in sorted(chosen.items(), key=lambda kv: kv[1][0]):
             # The clause that carries the code gives its sentiment.
             carrier = clauses[int(np.argmax(cp[:, k]))] if len(clauses) > 1 else text
             sent = code_sentiment(carrier, text, self.codes[k].sentiment, self.context.coding_type)
-            score = float(min(max(score, 0.0), 1.0))
+            score = self._calibrate(feats)
+            if self.record is not None:
+                self.record.append((self.keys[k], feats))
             assignments.append(Assignment(self.keys[k], sent, round(score, 4), confidence_label(score)))
         return TextCoding(assignments=assignments, candidates=candidates, sentiment_mixed=mixed)
+
+
+    # ------------------------------------------------------------------ calibration
+
+    def _calib_features(self, probs: np.ndarray, k: int, raw: float, stems: set[str], extra: bool) -> list[float]:
+        pk = float(probs[k])
+        others = np.delete(probs, k)
+        margin = pk - float(others.max()) if len(others) else pk
+        lex = 1.0 if (self.code_stems[k] and stems & self.code_stems[k]) else 0.0
+        rawz = (float(raw) - self.raw_med) / self.raw_sd
+        return [pk, margin, rawz, lex, 1.0 if extra else 0.0, math.log(len(self.codes)), math.log1p(self.n_examples)]
+
+    def _calibrate(self, feats: list[float]) -> float:
+        """Probability that the assignment is right: a logistic map of the coder's evidence.
+
+        The coefficients were fitted once on the benchmark sets pooled (each set weighted equally,
+        see ``benchmarks/fit_calibration.py``), so "high" means the same on every question.
+        """
+        coef = CALIBRATION.get("sup" if self.supervised else "zs")
+        if coef is None:
+            return float(min(max(feats[0], 0.0), 1.0))
+        w, b = coef
+        z = b + sum(wi * fi for wi, fi in zip(w, feats))
+        return float(1.0 / (1.0 + math.exp(-z)))
+
+
+# Features: [prob, margin over runner-up, best score z-scored within the question, code word in text,
+# added from a clause, log #codes, log(1 + examples per code)]. Fitted by benchmarks/fit_calibration.py
+# on the five benchmark sets pooled (2,000-answer samples, each set weighted equally).
+CALIBRATION: dict[str, tuple[list[float], float]] = {
+    "zs": ([3.9343, -0.5275, -0.022, 0.9968, -0.7195, -0.6703, 0.0], -0.9767),
+    "sup": ([2.5069, 1.3139, -0.6969, 1.1178, -0.6348, 0.1059, 0.4024], -4.2767),
+}
 
 
 class EmbeddedEngine:

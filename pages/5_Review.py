@@ -1,0 +1,122 @@
+"""Review: flagged responses one at a time — accept, correct codes and sentiment, mark reviewed."""
+
+import streamlit as st
+
+from pages import _ui
+from surveycoder_core import appstate, reviews, service, store
+from surveycoder_core.codebooks import code_rows
+from surveycoder_core.schemas import REVIEW_REASONS, SENTIMENTS
+
+_ui.header("Review", "Check what the engine was unsure about. Every decision teaches the next run.")
+qid = _ui.question_id()
+_ui.show_flash()
+if msg := st.session_state.pop("stale_message", None):
+    st.warning(f"Someone else changed this response while you were looking at it: {msg} It has been reloaded "
+               "with their decision; nothing was overwritten.", icon=":material/sync_problem:")
+
+with store.session(_ui.db_path()) as db:
+    codes = {c["id"]: c for c in code_rows(db, qid)}
+    progress = reviews.review_progress(db, qid)
+    agree = reviews.agreement(db, qid)
+if not codes:
+    st.info("This question is not coded yet.", icon=":material/info:")
+    st.stop()
+
+m = st.columns([2, 1, 1, 1])
+done, flagged = progress["reviewed_flagged"], progress["flagged"]
+m[0].progress(done / flagged if flagged else 1.0, text=f"**{done} of {flagged} flagged reviewed** "
+              f"· {progress['reviewed']} reviewed in all")
+f1 = agree.get("micro_f1")
+m[1].metric("Engine–reviewer F1", "–" if f1 is None else f"{f1:.2f}",
+            help=f"{agree['n']} reviewed responses; benchmark {agree.get('benchmark_f1', 0.75)}")
+kappa = agree.get("kappa")
+m[2].metric("Cohen's κ", "–" if kappa is None else f"{kappa:.2f}")
+m[3].metric("Reviewed", f"{agree['n']}", help=None if agree["sufficient"] else agree.get("message"))
+if not agree["sufficient"]:
+    st.caption(f"Agreement: {agree.get('message', 'insufficient data')}.")
+
+with st.container(border=True, key="review_filters"):
+    f = st.columns([3, 3, 2])
+    reasons = f[0].multiselect("Reason", list(REVIEW_REASONS) + ["uncoded"], placeholder="Any reason",
+                               format_func=lambda r: appstate.REASON_LABELS.get(r, r), key="review_reasons")
+    code_filter = f[1].selectbox("Code", [None, *codes], key="review_code",
+                                 format_func=lambda c: "Any code" if c is None else codes[c]["name"])
+    include = f[2].toggle("Include reviewed", key="review_include")
+with store.session(_ui.db_path()) as db:
+    queue = reviews.review_queue(db, qid, reasons=reasons or None, code_id=code_filter, include_reviewed=include)
+
+if not queue:
+    st.success("Nothing left to review with these filters.", icon=":material/task_alt:")
+else:
+    idx = min(st.session_state.get("review_idx", 0), len(queue) - 1)
+    nav = st.columns([1, 4, 1], vertical_alignment="center")
+    if nav[0].button("Previous", icon=":material/chevron_left:", disabled=idx == 0, key="review_prev"):
+        st.session_state["review_idx"] = idx - 1
+        st.rerun()
+    nav[1].markdown(f"<div style='text-align:center'>Response <b>{idx + 1}</b> of <b>{len(queue)}</b> in the "
+                    f"queue</div>", unsafe_allow_html=True)  # numbers only, never verbatims
+    if nav[2].button("Next", icon=":material/chevron_right:", disabled=idx >= len(queue) - 1, key="review_next"):
+        st.session_state["review_idx"] = idx + 1
+        st.rerun()
+    item = queue[idx]
+    rid, version = item["id"], item["version"]
+    with st.container(border=True, key="review_card"):
+        top = st.columns([3, 2])
+        top[0].markdown(f"**Respondent {appstate.md(item['respondent_id'])}**")
+        reason = item.get("review_reason")
+        label = appstate.REASON_LABELS.get(reason, reason) if reason else ("Reviewed" if item["reviewed"] else "")
+        top[1].markdown(f":orange-badge[{label}]" if label and not item["reviewed"] else
+                        (f":green-badge[Reviewed by {appstate.md(item['reviewed_by'] or 'someone')}]" if item["reviewed"] else ""))
+        with st.container(key="review_verbatim"):
+            st.text(item["text"])  # plain text: a verbatim is never rendered as HTML or markdown
+        if item.get("review_note"):
+            st.caption("Why it is flagged")
+            st.text(item["review_note"])
+        if item.get("attributes"):
+            st.text(" · ".join(f"{k}: {v}" for k, v in item["attributes"].items()))
+
+    current = [a["code_id"] for a in item["assignments"] if a["code_id"] in codes]
+    sentiment = {a["code_id"]: a["sentiment"] for a in item["assignments"]}
+    cands = [c for c in item.get("candidates") or [] if c.get("code_id") in codes and c["code_id"] not in current]
+    if cands:
+        st.caption("Engine also considered: " + ", ".join(f"{appstate.md(codes[c['code_id']]['name'])} ({c['score']:.2f})"
+                                                           for c in cands[:4]))
+    chosen = st.multiselect("Codes", list(codes), default=current, format_func=lambda c: codes[c]["name"],
+                            key=f"review_codes_{rid}_{version}")
+    final = []
+    if chosen:
+        cols = st.columns(min(4, len(chosen)))
+        for i, cid in enumerate(chosen):
+            default = sentiment.get(cid) or codes[cid]["sentiment"]
+            s = cols[i % len(cols)].selectbox(f"Sentiment · {codes[cid]['name']}", SENTIMENTS,
+                                              index=SENTIMENTS.index(default), key=f"review_sent_{rid}_{version}_{cid}")
+            final.append({"code_id": cid, "sentiment": s})
+    b = st.columns([1, 1, 3])
+    accept = b[0].button("Accept as coded", type="primary", icon=":material/done:", key="review_accept",
+                         disabled=chosen != current or any(f["sentiment"] != sentiment.get(f["code_id"]) for f in final))
+    save = b[1].button("Save & mark reviewed", icon=":material/save:", key="review_save")
+    if accept or save:
+        with store.session(_ui.db_path()) as db:
+            fn = reviews.accept_review if accept else reviews.decide_review
+            kwargs = {} if accept else {"codes": final}
+            _, err = _ui.call(fn, db, qid, rid, actor=_ui.actor(), expected_version=version, **kwargs)
+        if err is None:
+            _ui.flash(f"Saved the review of respondent {appstate.md(item['respondent_id'])}.")
+            if include:
+                st.session_state["review_idx"] = idx + 1
+            st.rerun()
+        elif err.code == "STALE_EDIT":
+            st.session_state["stale_message"] = err.message
+            st.rerun()
+
+st.divider()
+st.markdown("**Recode the rest** — reviewed responses become examples; every unreviewed response is coded again.")
+if st.button("Recode unreviewed responses", icon=":material/autorenew:", key="review_recode"):
+    with st.spinner("Recoding…"):
+        out, err = _ui.call(service.recode_unreviewed, qid, db_path=_ui.db_path(), actor=_ui.actor())
+    if not err:
+        if out["job_id"]:
+            _ui.set_question(qid)
+            st.switch_page("pages/3_Run.py")
+        _ui.flash(f"Recoded {out['responses']:,} responses using your reviews as examples.")
+        st.rerun()

@@ -1,0 +1,92 @@
+"""Review page: the queue one at a time, accept / correct / mark reviewed, progress, agreement, stale edits."""
+
+from __future__ import annotations
+
+from surveycoder_core import reviews, store
+from surveycoder_core.results import response_rows
+
+from .helpers import app, button, plain
+
+
+def response(path, qid, rid):
+    with store.session(path) as db:
+        return [r for r in response_rows(db, qid) if r["id"] == rid][0]
+
+
+def queue(path, qid):
+    with store.session(path) as db:
+        return reviews.review_queue(db, qid)
+
+
+def test_accept_moves_on_and_counts(coded_db):
+    path, ids = coded_db
+    qid = ids["question_id"]
+    first = queue(path, qid)[0]
+    at = app("5_Review", question_id=qid)
+    assert first["text"] in [t.value for t in at.text]
+    assert any("0 of" in (p.proto.text or "") for p in at.get("progress"))
+    button(at, "Accept as coded").click()
+    at.run()
+    assert not at.exception
+    assert any("Saved the review" in plain(s.value) for s in at.success)
+    assert first["text"] not in [t.value for t in at.text]  # the next one is shown
+    with store.session(path) as db:
+        assert reviews.review_progress(db, qid)["reviewed"] == 1
+    assert any("1 of" in (p.proto.text or "") for p in at.get("progress"))
+
+
+def test_change_codes_and_sentiment_then_save(coded_db):
+    path, ids = coded_db
+    qid = ids["question_id"]
+    first = queue(path, qid)[0]
+    at = app("5_Review", question_id=qid)
+    ms = at.multiselect(key=f"review_codes_{first['id']}_{first['version']}")
+    for code in list(ms.value):
+        ms.unselect(code)
+    other = [o for o in ms.options][0]
+    ms.select(other).run()
+    at.selectbox[-1].select("Negative").run()
+    assert at.button(key="review_accept").disabled  # accepting would ignore the change
+    at.button(key="review_save").click().run()
+    row = response(path, qid, first["id"])
+    assert row["reviewed"] and [a["sentiment"] for a in row["assignments"]] == ["Negative"]
+    assert [a["code_name"] for a in row["assignments"]] == [other]
+
+
+def test_next_previous_and_filters(coded_db):
+    path, ids = coded_db
+    qid = ids["question_id"]
+    q = queue(path, qid)
+    at = app("5_Review", question_id=qid)
+    at.button(key="review_next").click().run()
+    assert q[1]["text"] in [t.value for t in at.text]
+    at.button(key="review_prev").click().run()
+    assert q[0]["text"] in [t.value for t in at.text]
+    at.multiselect(key="review_reasons").select("no_code_fit").run()
+    assert not at.exception
+
+
+def test_stale_edit_is_refused_and_reloaded(coded_db):
+    path, ids = coded_db
+    qid = ids["question_id"]
+    first = queue(path, qid)[0]
+    at = app("5_Review", question_id=qid)
+    with store.session(path) as db:  # another reviewer decides first
+        reviews.accept_review(db, qid, first["id"], actor="alice", expected_version=first["version"])
+    at.button(key="review_save").click().run()
+    assert any("Someone else changed this response" in w.value for w in at.warning)
+    assert response(path, qid, first["id"])["reviewed_by"] == "alice"  # nothing overwritten
+
+
+def test_agreement_and_recode_the_rest(coded_db):
+    path, ids = coded_db
+    qid = ids["question_id"]
+    at = app("5_Review", question_id=qid)
+    for _ in range(3):
+        button(at, "Accept as coded").click()
+        at.run()
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Engine–reviewer F1"] == "1.00" and metrics["Reviewed"] == "3"
+    assert any("insufficient data" in c.value for c in at.caption)
+    at.button(key="review_recode").click().run()  # > 50 left: a background job, shown on the Run page
+    assert at.title[0].value == "Run"

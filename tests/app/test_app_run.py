@@ -1,0 +1,52 @@
+"""Run page: inline coding under 50 responses with stage progress; background jobs from 50; cancel."""
+
+from __future__ import annotations
+
+from surveycoder_core import jobs, projects, service, store
+
+from .conftest import import_sample
+from .helpers import app, button
+
+
+def test_small_question_is_coded_inline_and_shows_credits(db_path):
+    out = import_sample(db_path, n=30)
+    at = app("3_Run", question_id=out["question_id"])
+    assert any("right here" in m.value for m in at.markdown)
+    button(at, "Start coding").click()
+    at.run()
+    assert not at.exception
+    assert any("Every response of this question is coded" in s.value for s in at.success)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Responses"] == "30" and int(metrics["Credits used"]) == 30
+    with store.session(db_path) as db:
+        assert projects.get_question(db, out["question_id"])["status"] == "coded"
+
+
+def test_large_question_runs_as_a_job_that_can_be_cancelled(db_path):
+    out = import_sample(db_path)
+    qid = out["question_id"]
+    job_id = service.start_question_job(qid, db_path=db_path)  # queued; no worker for this db yet
+    with store.session(db_path) as db:
+        jobs.cancel_job(db, job_id)  # a queued job ends at once
+        assert jobs.get_job(db, job_id).status == "failed"
+    at = app("3_Run", question_id=qid)
+    assert any("cancelled" in w.value for w in at.warning)
+    assert any("in the background" in m.value for m in at.markdown)
+
+
+def test_job_progress_panel_and_cancel_button(db_path, monkeypatch):
+    out = import_sample(db_path)
+    qid = out["question_id"]
+    monkeypatch.setattr(jobs, "ensure_worker", lambda path=None: None)  # keep the job queued while we look
+    service.start_question_job(qid, db_path=db_path)
+    at = app("3_Run", question_id=qid)
+    assert any("Waiting for the worker" in (p.proto.text or "") for p in at.get("progress"))
+    at.button(key="cancel_job").click()
+    at.run()
+    with store.session(db_path) as db:
+        assert jobs.running_job_for(db, qid) is None
+
+
+def test_run_page_without_a_question_points_to_projects(db_path):
+    at = app("3_Run")
+    assert any("No question yet" in i.value for i in at.info)

@@ -1,0 +1,83 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from surveycoder_core.evaluation import evaluate_dataset, format_report
+
+THEMES = {
+    ("Staff", "Friendly staff", "Positive"): [
+        "The staff were friendly and kind", "Lovely friendly nurses", "Staff were helpful and polite",
+        "Very kind and caring staff", "The nurses were friendly and welcoming", "Friendly helpful reception staff",
+        "Doctors and nurses were kind", "The staff made me feel welcome", "Kind staff who listened",
+        "Friendly team, very caring", "Polite and friendly staff throughout", "The nurses were lovely",
+    ],
+    ("Access", "Waiting times", "Negative"): [
+        "I waited three hours to be seen", "The waiting time was far too long", "Long wait for my appointment",
+        "Waited ages in the waiting room", "Too long waiting to see a doctor", "The wait was terrible",
+        "Waiting times are awful", "Had to wait for hours", "Wait was over two hours",
+        "Appointment was two hours late", "Long queues and waiting", "Kept waiting for ages",
+    ],
+    ("Facilities", "Parking", "Negative"): [
+        "Parking is impossible", "Could not find a parking space", "The car park is always full",
+        "Parking charges are far too high", "Not enough parking spaces", "Car parking is a nightmare",
+        "Expensive parking and no spaces", "Parking was awful", "No parking available",
+        "Paid a fortune for parking", "The car park was full again", "Parking needs improving",
+    ],
+}
+
+
+def _write(tmp_path: Path) -> Path:
+    d = tmp_path / "toy"
+    d.mkdir()
+    rows = []
+    for (cat, code, sent), texts in THEMES.items():
+        for i, t in enumerate(texts):
+            rows.append({"id": f"{code}:{i}", "text": t, "codes": [{"code": code, "category": cat, "sentiment": sent}]})
+    rows.append(
+        {
+            "id": "two",
+            "text": "The staff were friendly but the waiting time was far too long",
+            "codes": [
+                {"code": "Friendly staff", "category": "Staff", "sentiment": "Positive"},
+                {"code": "Waiting times", "category": "Access", "sentiment": "Negative"},
+            ],
+        }
+    )
+    with open(d / "responses.jsonl", "w") as fh:
+        for r in rows:
+            fh.write(json.dumps(r) + "\n")
+    cb = {"categories": []}
+    for (cat, code, _), _t in THEMES.items():
+        cb["categories"].append({"name": cat, "codes": [{"name": code, "definition": None}]})
+    (d / "codebook.json").write_text(json.dumps(cb))
+    return d
+
+
+def test_evaluate_toy_dataset(tmp_path):
+    d = _write(tmp_path)
+    rep = evaluate_dataset(d, modes=("a", "b", "c"), ks=(3,), seed=0)
+    a = rep["modes"]["a"]
+    assert rep["n_responses"] == 37 and rep["n_codes"] == 3
+    assert a["micro_f1"] >= 0.8 and a["coverage"] >= 0.9
+    assert a["sentiment_acc"] is not None and a["sentiment_acc"] >= 0.6
+    assert set(a["precision_by_level"]) == {"high", "medium", "low"}
+    assert 0.0 <= a["review"]["flagged_share"] <= 1.0
+    b = rep["modes"]["b3"]
+    assert b["n"] == 37 - 9 and b["micro_f1"] >= 0.8
+    c = rep["modes"]["c"]
+    assert c["nmi"] >= 0.4 and c["coverage"] == 1.0 and c["n_codes"] >= 2
+    text = format_report([rep])
+    assert "toy" in text and "NMI" in text
+    # deterministic
+    rep2 = evaluate_dataset(d, modes=("a", "b", "c"), ks=(3,), seed=0)
+    for m in rep["modes"]:
+        rep["modes"][m].pop("seconds")
+        rep2["modes"][m].pop("seconds")
+    assert rep == rep2
+
+
+def test_limit_caps_responses(tmp_path):
+    d = _write(tmp_path)
+    rep = evaluate_dataset(d, modes=("a",), limit=10)
+    assert rep["n_responses"] == 10 and rep["modes"]["a"]["n"] == 10

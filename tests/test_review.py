@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from surveycoder_core.engines.base import Assignment, TextCoding, confidence_label
+from surveycoder_core.review import flag_for_review
+from surveycoder_core.schemas import REVIEW_REASONS
+
+
+def _a(key: str, score: float, sent: str = "Neutral") -> Assignment:
+    return Assignment(key, sent, score, confidence_label(score))
+
+
+def test_confident_single_code_is_not_flagged():
+    c = TextCoding([_a("x", 0.9, "Positive")], candidates=[("x", 0.9), ("y", 0.05)])
+    assert flag_for_review(c) == (False, None, None)
+
+
+def test_reasons():
+    cases = {
+        "no_code_fit": TextCoding([]),
+        "low_confidence": TextCoding([_a("x", 0.3)], candidates=[("x", 0.3), ("y", 0.1)]),
+        "competing_aspects": TextCoding([_a("x", 0.55)], candidates=[("x", 0.55), ("y", 0.5)]),
+        "mixed_sentiment": TextCoding([_a("x", 0.9)], candidates=[("x", 0.9)], sentiment_mixed=True),
+    }
+    for reason, coding in cases.items():
+        needs, token, note = flag_for_review(coding)
+        assert needs and token == reason and token in REVIEW_REASONS and note
+    needs, token, _ = flag_for_review(TextCoding([_a("x", 0.9)]), truncated=True)
+    assert needs and token == "too_long_truncated"
+
+
+def test_opposite_sentiments_compete():
+    c = TextCoding([_a("x", 0.9, "Positive"), _a("y", 0.85, "Negative")], candidates=[("x", 0.9), ("y", 0.85)])
+    needs, token, _ = flag_for_review(c)
+    assert needs and token == "competing_aspects"

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+from surveycoder_core.clauses import split_clauses
+from surveycoder_core.sentiment import code_sentiment, sentiment_label, text_sentiment
+
+
+def test_labels_basic():
+    assert sentiment_label("The staff were lovely and kind") == "Positive"
+    assert sentiment_label("The nurse was rude and unhelpful") == "Negative"
+    assert sentiment_label("I went on Tuesday") == "Neutral"
+
+
+def test_survey_words_and_suggestions_are_criticism():
+    assert sentiment_label("The service was slow") == "Negative"
+    assert sentiment_label("Way overpriced for what you get") == "Negative"
+    assert sentiment_label("There should be more parking spaces") == "Negative"
+
+
+def test_sentiment_comes_from_the_carrying_clause():
+    text = "The food was delicious but the waiter was rude."
+    clauses = split_clauses(text)
+    assert len(clauses) == 2
+    assert code_sentiment(clauses[0], text) == "Positive"
+    assert code_sentiment(clauses[1], text) == "Negative"
+    label, mixed = text_sentiment(clauses)
+    assert mixed and label == "Mixed"
+
+
+def test_topics_are_always_neutral():
+    assert code_sentiment("Awful, terrible staff", "Awful, terrible staff", coding_type="qualitative_topics") == "Neutral"
+
+
+def test_neutral_clause_falls_back_to_expected_polarity():
+    assert code_sentiment("Nothing", "Nothing", expected="Positive") == "Positive"
+    assert code_sentiment("Nothing", "Nothing") == "Neutral"
+
+
+def test_clause_splitting():
+    assert split_clauses("") == []
+    assert split_clauses("Great staff; long waits. Also parking was hard") == [
+        "Great staff;",
+        "long waits.",
+        "parking was hard",
+    ]
+    # a one-word fragment is glued to its neighbour, never a clause of its own
+    assert all(len(c.split()) >= 2 for c in split_clauses("Good. But slow service and also noisy rooms"))
