@@ -45,7 +45,7 @@ def open_question(qid: str, status: str) -> None:
 for p in all_projects:
     pid = p["id"]
     with st.container(border=True, key=f"project_{pid}"):
-        title, act1, act2 = st.columns([6, 1, 1], vertical_alignment="center")
+        title, act1, act2 = st.columns([5, 1.2, 1.2], vertical_alignment="center")
         title.subheader(appstate.md(p["name"]), anchor=False)
         title.caption(f"Created {p['created_at'][:16].replace('T', ' ')} · source: {p['source']} · "
                       f"{len(p['questions'])} question(s)")

@@ -3,11 +3,12 @@
 import streamlit as st
 
 from pages import _ui
-from surveycoder_core import analytics, charts
+from surveycoder_core import analytics
 
 _ui.header("Dashboard", "What respondents talk about, how they feel about it, and who says it.")
 qid = _ui.question_id()
 frames = _ui.frames(qid)
+_ui.question_caption(qid)
 if frames.codes.empty:
     st.info("This question is not coded yet.", icon=":material/info:")
     st.page_link("pages/3_Run.py", label="Code it on the Run page", icon=":material/play_circle:")
@@ -20,12 +21,13 @@ with st.container(border=True, key="filters"):
     cats = f[0].multiselect("Category", analytics.categories(frames), placeholder="All categories")
     sents = f[1].multiselect("Sentiment", list(analytics.SENTIMENT_ORDER), placeholder="All sentiments")
     confs = f[2].multiselect("Confidence", list(analytics.CONFIDENCE_ORDER), placeholder="All confidences")
-    attr = f[3].selectbox("Respondent filter", ["(everyone)", *segments], key="filter_attribute")
+    attr = f[3].selectbox("Respondent filter", ["Everyone", *segments], key="filter_attribute")
     values = []
-    if attr != "(everyone)":
+    if attr != "Everyone":
         values = f[4].multiselect(f"{attr} is", analytics.attribute_values(frames, attr), placeholder="Any value")
-view = analytics.filter_frames(frames, categories=cats, sentiments=sents, confidences=confs,
-                               attribute=None if attr == "(everyone)" else attr, values=values)
+filters = {"categories": cats, "sentiments": sents, "confidences": confs,
+           "attribute": None if attr == "Everyone" else attr, "values": values}
+view = analytics.filter_frames(frames, **filters)
 s = analytics.summary(view)
 net = analytics.overall_net_sentiment(view)
 m = st.columns(6)
@@ -39,7 +41,7 @@ m[5].metric("Reviewed", f"{s['reviewed']:,}")
 freq = analytics.code_frequencies(view)
 tab_freq, tab_sent, tab_seg, tab_verb = st.tabs(["Code frequencies", "Sentiment", "By segment", "Verbatims"])
 with tab_freq:
-    st.plotly_chart(charts.frequency_chart(freq), config=PLOT, key="chart_frequencies")
+    st.plotly_chart(_ui.chart("frequencies", qid, filters), config=PLOT, key="chart_frequencies")
     with st.expander("As a table"):
         st.dataframe(freq.drop(columns=["code_id"]), hide_index=True,
                      column_config={"pct": st.column_config.NumberColumn("% of respondents", format="%.1f%%"),
@@ -48,20 +50,18 @@ with tab_sent:
     left, right = st.columns(2)
     with left:
         st.markdown("**Sentiment per code**")
-        st.plotly_chart(charts.sentiment_chart(analytics.sentiment_by_code(view)), config=PLOT,
-                        key="chart_sentiment")
+        st.plotly_chart(_ui.chart("sentiment", qid, filters), config=PLOT, key="chart_sentiment")
     with right:
         st.markdown("**Net sentiment** (% positive − % negative)")
-        st.plotly_chart(charts.net_sentiment_chart(analytics.net_sentiment(view)), config=PLOT,
-                        key="chart_net_sentiment")
+        st.plotly_chart(_ui.chart("net", qid, filters), config=PLOT, key="chart_net_sentiment")
 with tab_seg:
     if not segments:
         st.info("The respondents have no attributes to compare (upload columns such as region or age).")
     else:
         default = segments.index("nps_group") if "nps_group" in segments else 0
-        seg = st.selectbox("Compare codes by", segments, index=default, key="crosstab_attribute")
+        seg = st.columns([1, 2])[0].selectbox("Compare codes by", segments, index=default, key="crosstab_attribute")
         counts, pct = analytics.crosstab(view, seg)
-        st.plotly_chart(charts.crosstab_heatmap(pct, counts), config=PLOT, key="chart_crosstab")
+        st.plotly_chart(_ui.chart("crosstab", qid, filters, seg), config=PLOT, key="chart_crosstab")
         t1, t2 = st.tabs(["Column %", "Counts"])
         t1.dataframe(pct, column_config={c: st.column_config.NumberColumn(format="%.1f%%") for c in pct.columns})
         t2.dataframe(counts)

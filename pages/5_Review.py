@@ -5,10 +5,12 @@ import streamlit as st
 from pages import _ui
 from surveycoder_core import appstate, reviews, service, store
 from surveycoder_core.codebooks import code_rows
+from surveycoder_core.errors import SurveyCoderError
 from surveycoder_core.schemas import REVIEW_REASONS, SENTIMENTS
 
 _ui.header("Review", "Check what the engine was unsure about. Every decision teaches the next run.")
 qid = _ui.question_id()
+_ui.question_caption(qid)
 _ui.show_flash()
 if msg := st.session_state.pop("stale_message", None):
     st.warning(f"Someone else changed this response while you were looking at it: {msg} It has been reloaded "
@@ -34,6 +36,26 @@ m[2].metric("Cohen's κ", "–" if kappa is None else f"{kappa:.2f}")
 m[3].metric("Reviewed", f"{agree['n']}", help=None if agree["sufficient"] else agree.get("message"))
 if not agree["sufficient"]:
     st.caption(f"Agreement: {agree.get('message', 'insufficient data')}.")
+
+def decide(qid: str, rid: int, version: int, respondent: str, include: bool, idx: int, accept: bool) -> None:
+    """Button callback: accept or save the codes chosen for exactly the response that was on screen."""
+    chosen = st.session_state.get(f"review_codes_{rid}_{version}") or []
+    final = [{"code_id": c, "sentiment": st.session_state.get(f"review_sent_{rid}_{version}_{c}", "Neutral")}
+             for c in chosen]
+    try:
+        with store.session(_ui.db_path()) as db:
+            if accept:
+                reviews.accept_review(db, qid, rid, actor=_ui.actor(), expected_version=version)
+            else:
+                reviews.decide_review(db, qid, rid, codes=final, actor=_ui.actor(), expected_version=version)
+    except SurveyCoderError as err:
+        key = "stale_message" if err.code == "STALE_EDIT" else "review_error"
+        st.session_state[key] = appstate.md(err.message)
+        return
+    _ui.flash(f"Saved the review of respondent {appstate.md(respondent)}.")
+    if include:
+        st.session_state["review_idx"] = idx + 1
+
 
 with st.container(border=True, key="review_filters"):
     f = st.columns([3, 3, 2])
@@ -69,11 +91,13 @@ else:
                         (f":green-badge[Reviewed by {appstate.md(item['reviewed_by'] or 'someone')}]" if item["reviewed"] else ""))
         with st.container(key="review_verbatim"):
             st.text(item["text"])  # plain text: a verbatim is never rendered as HTML or markdown
-        if item.get("review_note"):
-            st.caption("Why it is flagged")
-            st.text(item["review_note"])
-        if item.get("attributes"):
-            st.text(" · ".join(f"{k}: {v}" for k, v in item["attributes"].items()))
+        with st.container(key="review_meta"):
+            if note := item.get("review_note"):
+                for code_id, code in codes.items():  # the engine's note may name codes by id
+                    note = note.replace(code_id, f"“{code['name']}”")
+                st.text("Why it is flagged: " + note)
+            if item.get("attributes"):
+                st.text(" · ".join(f"{k}: {v}" for k, v in item["attributes"].items()))
 
     current = [a["code_id"] for a in item["assignments"] if a["code_id"] in codes]
     sentiment = {a["code_id"]: a["sentiment"] for a in item["assignments"]}
@@ -85,29 +109,23 @@ else:
                             key=f"review_codes_{rid}_{version}")
     final = []
     if chosen:
-        cols = st.columns(min(4, len(chosen)))
+        cols = st.columns(4)
         for i, cid in enumerate(chosen):
             default = sentiment.get(cid) or codes[cid]["sentiment"]
             s = cols[i % len(cols)].selectbox(f"Sentiment · {codes[cid]['name']}", SENTIMENTS,
                                               index=SENTIMENTS.index(default), key=f"review_sent_{rid}_{version}_{cid}")
             final.append({"code_id": cid, "sentiment": s})
-    b = st.columns([1, 1, 3])
-    accept = b[0].button("Accept as coded", type="primary", icon=":material/done:", key="review_accept",
-                         disabled=chosen != current or any(f["sentiment"] != sentiment.get(f["code_id"]) for f in final))
-    save = b[1].button("Save & mark reviewed", icon=":material/save:", key="review_save")
-    if accept or save:
-        with store.session(_ui.db_path()) as db:
-            fn = reviews.accept_review if accept else reviews.decide_review
-            kwargs = {} if accept else {"codes": final}
-            _, err = _ui.call(fn, db, qid, rid, actor=_ui.actor(), expected_version=version, **kwargs)
-        if err is None:
-            _ui.flash(f"Saved the review of respondent {appstate.md(item['respondent_id'])}.")
-            if include:
-                st.session_state["review_idx"] = idx + 1
-            st.rerun()
-        elif err.code == "STALE_EDIT":
-            st.session_state["stale_message"] = err.message
-            st.rerun()
+    b = st.columns([1, 1, 2])
+    # The decision is bound to the response *as shown* (id + version) through the callback's args: the
+    # queue may have moved on by the time the click arrives, and then nothing else must be written.
+    seen = (qid, rid, version, item["respondent_id"], include, idx)
+    b[0].button("Accept as coded", type="primary", icon=":material/done:", key="review_accept",
+                disabled=chosen != current or any(f["sentiment"] != sentiment.get(f["code_id"]) for f in final),
+                on_click=decide, args=(*seen, True))
+    b[1].button("Save & mark reviewed", icon=":material/save:", key="review_save", on_click=decide,
+                args=(*seen, False))
+    if err := st.session_state.pop("review_error", None):
+        st.error(err, icon=":material/error:")
 
 st.divider()
 st.markdown("**Recode the rest** — reviewed responses become examples; every unreviewed response is coded again.")

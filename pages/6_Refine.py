@@ -10,6 +10,7 @@ from surveycoder_core.engines import get_engine
 
 _ui.header("Refine", "New codes for what the codebook misses, merges of near-duplicates, better definitions.")
 qid = _ui.question_id()
+_ui.question_caption(qid)
 _ui.show_flash()
 TYPES = {"new_code": "New code", "reassign": "Reassign", "merge": "Merge", "definition_update": "Definition"}
 

@@ -10,6 +10,7 @@ from surveycoder_core.schemas import SENTIMENTS
 
 _ui.header("Codebook", "Every change is versioned and can be undone from the history below.")
 qid = _ui.question_id()
+_ui.question_caption(qid)
 _ui.show_flash()
 NEW_CAT = "＋ New category…"
 
@@ -32,7 +33,7 @@ if codes:
     table = pd.DataFrame([{"#": c["code_number"], "Category": c["category"], "Code": c["name"],
                            "Sentiment": c["sentiment"], "Responses": freq.get(cid, 0),
                            "Definition": c["definition"] or ""} for cid, c in codes.items()])
-    st.dataframe(table, hide_index=True, height=min(420, 38 + 35 * len(table)),
+    st.dataframe(table, hide_index=True, height=min(600, 40 + 35 * len(table)),
                  column_config={"Definition": st.column_config.TextColumn(width="large")})
     cid = st.selectbox("Code to change", list(codes), key="cb_code",
                        format_func=lambda c: f"{codes[c]['name']}  ·  {codes[c]['category']}")

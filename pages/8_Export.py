@@ -49,6 +49,10 @@ d[1].download_button("Excel (.xlsx)", lambda: exports.export_xlsx(model(), optio
 d[2].download_button("SPSS (.sav)", lambda: exports.export_sav(model()), f"{stem}.sav", "application/octet-stream",
                      icon=":material/analytics:", disabled=not chosen, key="export_sav", width="stretch")
 st.caption("SPSS files always use one 0/1 variable per code (labelled No/Yes) plus the respondent id.")
+if chosen and st.toggle("Preview the first rows", key="export_preview"):
+    preview, err = _ui.call(lambda: exports.build_table(model(), options).head(20))
+    if not err:
+        st.dataframe(preview, hide_index=True)
 
 st.subheader("Codebook, review log and suggestions", anchor=False)
 st.caption("For the current question.")

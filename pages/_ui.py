@@ -11,7 +11,7 @@ from typing import Any
 
 import streamlit as st
 
-from surveycoder_core import analytics, appstate, store
+from surveycoder_core import analytics, appstate, jobs, store
 from surveycoder_core.errors import SurveyCoderError
 
 QID = "current_question_id"
@@ -39,6 +39,8 @@ CSS = """<style>
 [data-testid="stMainBlockContainer"] {padding-top: 2.2rem; max-width: 1280px;}
 .st-key-review_verbatim [data-testid="stText"] {font-size: 1.22rem; line-height: 1.6; color: #1f2a36;}
 .st-key-review_verbatim {padding: 0.4rem 0 0.2rem 0;}
+.st-key-review_meta [data-testid="stText"] {font-size: 0.88rem; color: #5b6775;}
+.st-key-review_meta {gap: 0.2rem;}
 [data-testid="stMetricValue"] {font-size: 1.9rem;}
 </style>"""
 
@@ -46,6 +48,7 @@ CSS = """<style>
 def sidebar() -> None:
     """The question picker and the database location, on every page (plus the app's few style rules)."""
     st.html(CSS)  # our own static CSS only: no data ever goes through st.html
+    jobs.ensure_worker(db_path())  # queued jobs (from this app or the API) run while the app is up
     if QID not in st.session_state and st.query_params.get("q"):
         st.session_state[QID] = st.query_params.get("q")  # a refresh keeps the open question
     with store.session(db_path()) as db:
@@ -85,6 +88,14 @@ def header(title: str, caption: str | None = None) -> None:
         st.caption(caption)
 
 
+def question_caption(qid: str) -> None:
+    """The open question's project and text, under the page title."""
+    with store.session(db_path()) as db:
+        choice = next((c for c in appstate.question_choices(db) if c["question_id"] == qid), None)
+    if choice:
+        st.markdown(f"**{appstate.md(choice['project'])}** · {appstate.md(choice['question'])}")
+
+
 def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, SurveyCoderError | None]:
     """Run a core call; a SurveyCoderError is shown in plain words (err.message) and returned."""
     try:
@@ -122,3 +133,26 @@ def frames(qid: str) -> analytics.Frames:
     with store.session(db_path()) as db:
         stamp = appstate.data_stamp(db, qid)
     return _frames(db_path(), qid, stamp)
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _chart(kind: str, path: str, qid: str, stamp: tuple[Any, ...], filters: tuple, segment: str | None) -> Any:
+    from surveycoder_core import charts
+
+    view = analytics.filter_frames(_frames(path, qid, stamp), **dict(filters))
+    if kind == "frequencies":
+        return charts.frequency_chart(analytics.code_frequencies(view))
+    if kind == "sentiment":
+        return charts.sentiment_chart(analytics.sentiment_by_code(view))
+    if kind == "net":
+        return charts.net_sentiment_chart(analytics.net_sentiment(view))
+    counts, pct = analytics.crosstab(view, segment or "")
+    return charts.crosstab_heatmap(pct, counts)
+
+
+def chart(kind: str, qid: str, filters: dict[str, Any], segment: str | None = None) -> Any:
+    """A dashboard figure, cached per question data version, filters and segment (building one costs ~0.1 s)."""
+    with store.session(db_path()) as db:
+        stamp = appstate.data_stamp(db, qid)
+    key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in filters.items()))
+    return _chart(kind, db_path(), qid, stamp, key, segment)

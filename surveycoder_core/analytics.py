@@ -243,10 +243,11 @@ def verbatims(frames: Frames, code_id: str | None = None, *, limit: int | None =
     all codes, and the attributes — plain values for a dataframe (never rendered as markdown)."""
     resp = frames.responses
     asg = frames.assignments
-    codes_per = asg.groupby("response_id")["code"].agg(lambda s: "; ".join(dict.fromkeys(s)))
     if code_id:
         mine = asg[asg["code_id"] == code_id].drop_duplicates("response_id").set_index("response_id")
         resp = resp[resp["response_id"].isin(mine.index)]
+        asg = asg[asg["response_id"].isin(mine.index)]
+    codes_per = asg.drop_duplicates(["response_id", "code"]).groupby("response_id", sort=False)["code"].agg("; ".join)
     out = pd.DataFrame({
         "respondent": resp["respondent_id"].values,
         "response": resp["text"].values,

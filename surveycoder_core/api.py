@@ -15,7 +15,9 @@ layer; this module holds what applies to every request:
 
 from __future__ import annotations
 
+import asyncio
 import logging
+import re
 import time
 import uuid
 from pathlib import Path
@@ -29,7 +31,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
 from . import auth, idempotency, jobs, ratelimit, webhooks
-from .errors import ERROR_STATUS, RateLimitedError, SurveyCoderError, ValidationError, from_pydantic
+from .errors import (
+    ERROR_STATUS,
+    InvalidStateError,
+    RateLimitedError,
+    SurveyCoderError,
+    ValidationError,
+    from_pydantic,
+)
 from .schemas import API_VERSION
 from .store import default_db_path, session
 
@@ -38,13 +47,16 @@ log = logging.getLogger(__name__)
 #: Paths served without a key (health checks, the docs page and the OpenAPI document).
 PUBLIC_PATHS = {"/health", "/docs", "/openapi.json", "/"}
 MAX_REQUEST_ID = 255
+#: How long a retry waits for the first request with the same Idempotency-Key before a 409.
+IDEMPOTENCY_WAIT_SECONDS = 60.0
 
 
-def envelope_response(err: SurveyCoderError, request_id: str, headers: dict[str, str] | None = None) -> JSONResponse:
+def envelope_response(err: SurveyCoderError, request_id: str, headers: dict[str, str] | None = None,
+                      status_code: int | None = None) -> JSONResponse:
     extra = dict(headers or {})
     if isinstance(err, RateLimitedError):
         extra["Retry-After"] = str(err.retry_after)
-    return JSONResponse(err.envelope(request_id), status_code=err.http_status, headers=extra)
+    return JSONResponse(err.envelope(request_id), status_code=status_code or err.http_status, headers=extra)
 
 
 def ok(request: Request, data: Any, *, status_code: int = 200, headers: dict[str, str] | None = None,
@@ -134,12 +146,24 @@ class ApiMiddleware(BaseHTTPMiddleware):
             response.headers[name] = value
         return response
 
+    @staticmethod
+    async def _begin_or_wait(db_path: str, key_id: str, idem_key: str, digest: str) -> Any:
+        """A retry that overtakes the first request (the SDK retries on a read timeout) waits for its answer."""
+        deadline = time.monotonic() + IDEMPOTENCY_WAIT_SECONDS
+        while True:
+            try:
+                return await run_in_threadpool(_idem_begin, db_path, key_id, idem_key, digest)
+            except InvalidStateError:
+                if time.monotonic() >= deadline:
+                    raise
+                await asyncio.sleep(0.25)
+
     async def _idempotent(self, request: Request, call_next: RequestResponseEndpoint, key_id: str,
                           idem_key: str) -> Response:
         db_path = request.app.state.db_path
         body = await request.body()
         digest = idempotency.body_hash(request.method, request.url.path, body)
-        begun = await run_in_threadpool(_idem_begin, db_path, key_id, idem_key, digest)
+        begun = await self._begin_or_wait(db_path, key_id, idem_key, digest)
         if isinstance(begun, idempotency.Cached):
             headers = dict(begun.headers) | {"X-Idempotent-Replay": "true"}
             return Response(content=begun.body.encode("utf-8"), status_code=begun.status_code, headers=headers)
@@ -187,15 +211,31 @@ def install_error_handlers(app: FastAPI) -> None:
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         if exc.status_code == 404:
             err = SurveyCoderError(f"Route not found: {request.method} {request.url.path}", code="NOT_FOUND")
+        elif exc.status_code == 400:
+            # FastAPI's "error parsing the body" (e.g. bytes that are not UTF-8): bad JSON, the seed's 422.
+            return envelope_response(ValidationError(f"Invalid JSON: {exc.detail}"), request.state.request_id)
         elif exc.status_code == 405:
             err = SurveyCoderError(f"Method {request.method} not allowed on {request.url.path}",
                                    code="METHOD_NOT_ALLOWED")
+            allowed = _allowed_methods(request)
+            if allowed:
+                headers = {"Allow": ", ".join(allowed)}
+                return envelope_response(err, request.state.request_id, headers=headers, status_code=405)
         else:
             code = next((c for c, s in ERROR_STATUS.items() if s == exc.status_code), "INTERNAL_ERROR")
             err = SurveyCoderError(str(exc.detail), code=code)
-        response = envelope_response(err, request.state.request_id, headers=dict(exc.headers or {}))
-        response.status_code = exc.status_code
-        return response
+        return envelope_response(err, request.state.request_id, headers=dict(exc.headers or {}),
+                                 status_code=exc.status_code)
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method the API serves on this path (Starlette's own Allow names only the first route's)."""
+    methods: set[str] = set()
+    for template, operations in request.app.openapi()["paths"].items():
+        pattern = "^" + re.sub(r"\\\{[^}]+\\\}", "[^/]+", re.escape(template)) + "$"
+        if re.match(pattern, request.url.path):
+            methods |= {m.upper() for m in operations}
+    return sorted(methods)
 
 
 # ---------------------------------------------------------------- the app
@@ -220,6 +260,7 @@ def create_app(db_path: str | Path | None = None, start_worker: bool = True) -> 
     with session(resolved) as db:  # migrate now, not under the first request
         idempotency.purge_expired(db)
     webhooks.install()
+    webhooks.resume_pending(resolved)
     if start_worker:
         app.state.worker = jobs.ensure_worker(resolved)
     app.add_middleware(ApiMiddleware)

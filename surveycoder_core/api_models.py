@@ -43,8 +43,16 @@ class SuggestionsIn(QuestionRef):
     force: bool = False
 
 
+class SuggestionRef(BaseModel):
+    """A suggestion as /v2/refinement/suggestions returned it (extra fields and override_* kept)."""
+
+    model_config = ConfigDict(extra="allow")
+
+    id: str = Field(min_length=1)
+
+
 class ApplyIn(QuestionRef):
-    suggestion: dict[str, Any]
+    suggestion: SuggestionRef
 
 
 class ResolveIn(QuestionRef):
@@ -70,7 +78,7 @@ class RefinementExportIn(QuestionRef):
 
 
 class WebhookIn(_Body):
-    url: str = Field(min_length=1, max_length=2000)
+    url: str = Field(min_length=8, max_length=2000, pattern=r"^https?://[^\s/?#]+[^\s]*$")
     events: list[str] | None = None
 
 

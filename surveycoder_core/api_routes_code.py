@@ -13,7 +13,7 @@ from . import credits, jobs, service
 from .api import ok
 from .api_models import UNLIMITED_CREDITS, JobEnvelope, JobListEnvelope, error_responses
 from .errors import InvalidStateError, RateLimitedError
-from .schemas import ASYNC_THRESHOLD, API_VERSION, CodeRequest, CodeResponseAsync, CodeResponseSync
+from .schemas import ASYNC_THRESHOLD, CodeRequest, CodeResponseAsync, CodeResponseSync
 from .store import session
 
 # Documents the header in /openapi.json; the check itself happens in the API middleware.
@@ -115,4 +115,4 @@ def list_jobs(
     return ok(c.request, data, count=len(data))
 
 
-__all__ = ["router", "caller", "Caller", "API_VERSION"]
+__all__ = ["Caller", "api_key_header", "caller", "router"]

@@ -118,10 +118,9 @@ def refinement_suggestions(body: SuggestionsIn, c: Caller = Depends(caller)) -> 
 @router.post("/v2/refinement/apply", summary="Apply one suggestion (its recommended action, with overrides)",
              responses={200: {"model": DataEnvelope}, **error_responses(401, 403, 404, 409, 422, 429, 500)})
 def refinement_apply(body: ApplyIn, c: Caller = Depends(caller)) -> JSONResponse:
-    sid = body.suggestion.get("id") or body.suggestion.get("suggestion_id")
-    if not isinstance(sid, str) or not sid:
-        raise ValidationError("suggestion.id is required (pass the suggestion as returned by /v2/refinement/suggestions)")
-    overrides = {k: body.suggestion[k] for k in _OVERRIDES if body.suggestion.get(k) is not None}
+    sid = body.suggestion.id
+    given = body.suggestion.model_dump()
+    overrides = {k: given[k] for k in _OVERRIDES if given.get(k) is not None}
     with _question(c, body) as db:
         data = refine.apply_suggestion(db, body.question_id, sid, actor=c.actor, overrides=overrides or None)
     return ok(c.request, data)

@@ -11,6 +11,7 @@ client's retry really retries.
 from __future__ import annotations
 
 import hashlib
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -21,6 +22,10 @@ from .errors import InvalidStateError, ValidationError
 from .store import dumps, loads, now, one, write
 
 TTL = timedelta(hours=24)
+#: A claimed slot with no answer after this long belongs to a request that died with its server.
+ABANDONED_AFTER = timedelta(minutes=10)
+PURGE_EVERY_SECONDS = 3600.0
+_last_purge = 0.0
 MAX_KEY_LENGTH = 255
 #: Response headers worth replaying (the rest — request id, rate limits — belong to the new call).
 REPLAYED_HEADERS = ("location", "content-type")
@@ -48,8 +53,8 @@ def body_hash(method: str, path: str, body: bytes) -> str:
     return h.hexdigest()
 
 
-def _cutoff() -> str:
-    return (datetime.now(UTC) - TTL).isoformat(timespec="seconds").replace("+00:00", "Z")
+def _cutoff(age: timedelta = TTL) -> str:
+    return (datetime.now(UTC) - age).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def begin(db: sqlite_utils.Database, api_key_id: str, key: str, digest: str) -> Literal["new"] | Cached:
@@ -59,9 +64,14 @@ def begin(db: sqlite_utils.Database, api_key_id: str, key: str, digest: str) -> 
     first request with this key is still being processed.
     """
     validate_key(key)
+    global _last_purge
+    if time.monotonic() - _last_purge > PURGE_EVERY_SECONDS:  # keep the table small on long-running servers
+        _last_purge = time.monotonic()
+        purge_expired(db)
     with write(db):
-        db.conn.execute("DELETE FROM idempotency WHERE api_key_id = ? AND key = ? AND created_at < ?",
-                        (api_key_id, key, _cutoff()))
+        db.conn.execute("DELETE FROM idempotency WHERE api_key_id = ? AND key = ? AND (created_at < ?"
+                        " OR (status_code IS NULL AND created_at < ?))",
+                        (api_key_id, key, _cutoff(), _cutoff(ABANDONED_AFTER)))
         row = one(db, "SELECT * FROM idempotency WHERE api_key_id = ? AND key = ?", (api_key_id, key))
         if row is None:
             db.conn.execute(

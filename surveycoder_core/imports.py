@@ -486,7 +486,6 @@ def read_codebook_table(data: bytes, filename: str) -> CodebookIn:
             f"the codebook {filename!r} has no 'code' (or 'name') column; columns are {list_some(columns)}"
         )
     categories: dict[str, list[CodeIn]] = {}
-    rows_by_name: dict[str, list[int]] = {}
     for n, record in enumerate(frame.to_dict("records"), start=1):
         def get(role: str, record: dict[str, Any] = record) -> str:
             column = roles[role]
@@ -495,16 +494,12 @@ def read_codebook_table(data: bytes, filename: str) -> CodebookIn:
         name = get("code")
         if not name:
             continue  # a spacer row between categories
-        rows_by_name.setdefault(" ".join(name.split()).casefold(), []).append(n)
         try:
             code = CodeIn(name=name, definition=get("definition") or None, sentiment=get("sentiment") or "Neutral")
         except pydantic.ValidationError as exc:
             raise ValidationError(f"the codebook {filename!r}, row {n}: {from_pydantic(exc).message}") from exc
         categories.setdefault(get("category") or DEFAULT_CATEGORY, []).append(code)
-    dupes = [(name, rows) for name, rows in rows_by_name.items() if len(rows) > 1]
-    if dupes:
-        shown = "; ".join(f"{name!r} (rows {', '.join(map(str, rows))})" for name, rows in dupes[:SHOWN])
-        raise ValidationError(f"the codebook {filename!r} has duplicate code names: {shown}")
+    # A name on several rows is one code (CodebookIn folds repeats, as for JSON codebooks).
     if not categories:
         raise ValidationError(f"the codebook {filename!r} has no codes")
     return CodebookIn(categories=[CategoryIn(name=cat, codes=codes) for cat, codes in categories.items()])

@@ -9,10 +9,15 @@ from __future__ import annotations
 from .engines.base import TextCoding
 
 # A response is flagged when its weakest assignment is below this calibrated probability.
-LOW_SCORE = 0.5
+LOW_SCORE = 0.4
+# Further codes found in one clause of a long answer are held to a lower bar: flagging every
+# multi-aspect answer for its weakest aside would flag almost all long answers.
+LOW_SCORE_EXTRA = 0.25
 # Two codes compete when the runner-up has at least this share of the leader's support.
 COMPETING_RATIO = 0.8
 COMPETING_MIN = 0.3
+# Flag a response whose codes carry opposite sentiments (praise for one aspect, complaint about another).
+FLAG_OPPOSITE = True
 
 
 def flag_for_review(coding: TextCoding, *, truncated: bool = False) -> tuple[bool, str | None, str | None]:
@@ -33,11 +38,12 @@ def flag_for_review(coding: TextCoding, *, truncated: bool = False) -> tuple[boo
                 f"Another code ({k2}) is almost as likely as the one chosen; check which applies."
             )
     sents = {a.sentiment for a in coding.assignments}
-    if "Positive" in sents and "Negative" in sents and len(coding.assignments) > 1:
+    if FLAG_OPPOSITE and "Positive" in sents and "Negative" in sents and len(coding.assignments) > 1:
         return True, "competing_aspects", "The response praises one aspect and criticises another."
-    weakest = min(coding.assignments, key=lambda a: a.score)
-    if weakest.score < LOW_SCORE:
-        return True, "low_confidence", f"The engine is unsure about one code (score {weakest.score:.2f})."
+    weak = [a for i, a in enumerate(coding.assignments) if a.score < (LOW_SCORE if i == 0 else LOW_SCORE_EXTRA)]
+    if weak:
+        w = weak[0]
+        return True, "low_confidence", f"The engine is unsure about the code {w.code_key} (score {w.score:.2f})."
     if coding.sentiment_mixed and len(coding.assignments) == 1:
         return True, "mixed_sentiment", "The response mixes praise and criticism under a single code."
     _ = top

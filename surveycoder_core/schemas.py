@@ -111,14 +111,27 @@ class CodebookIn(BaseModel):
     categories: list[CategoryIn]
 
     @model_validator(mode="after")
-    def _unique_code_names(self) -> CodebookIn:
-        seen: set[str] = set()
+    def _fold_repeated_code_names(self) -> CodebookIn:
+        """A code name that appears twice (in two categories, as real codebooks do) is one code.
+
+        Results name codes, not ids, so two codes with one name could not be told apart: the
+        first keeps its place, later ones fold into it (definitions and examples kept).
+        """
+        first: dict[str, CodeIn] = {}
         for cat in self.categories:
+            kept = []
             for code in cat.codes:
                 key = code.name.casefold()
-                if key in seen:
-                    raise ValueError(f"codebook has the code name {code.name!r} twice")
-                seen.add(key)
+                if key not in first:
+                    first[key] = code
+                    kept.append(code)
+                    continue
+                target = first[key]
+                if code.definition and code.definition != target.definition:
+                    target.definition = f"{target.definition} / {code.definition}" if target.definition else code.definition
+                target.examples = list(dict.fromkeys([*target.examples, *code.examples]))
+            cat.codes = kept
+        self.categories = [c for c in self.categories if c.codes]
         return self
 
     def code_count(self) -> int:

@@ -23,6 +23,7 @@ import os
 import secrets
 import threading
 import time
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -31,7 +32,7 @@ import httpx
 
 from . import jobs
 from .errors import NotFoundError, ValidationError
-from .store import dumps, new_token, now, one, rows, session, write
+from .store import dumps, loads, new_token, now, one, rows, session, write
 
 log = logging.getLogger(__name__)
 
@@ -58,10 +59,14 @@ def _is_loopback(host: str) -> bool:
 
 def validate_url(url: str) -> str:
     url = (url or "").strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError as exc:  # e.g. "http://[" (a broken IPv6 literal)
+        raise ValidationError(f"url is not a valid URL: {exc}") from exc
+    if parts.scheme not in ("http", "https") or not host:
         raise ValidationError("url must be an absolute http(s) URL")
-    if parts.scheme == "http" and not _is_loopback(parts.hostname) \
+    if parts.scheme == "http" and not _is_loopback(host) \
             and os.environ.get("SURVEYCODER_WEBHOOK_ALLOW_HTTP") != "1":
         raise ValidationError("url must use https (plain http is accepted only for loopback hosts)")
     return url
@@ -86,7 +91,8 @@ def _public(row: dict[str, Any]) -> dict[str, Any]:
             "created_at": row["created_at"]}
 
 
-def create_webhook(db_path: str | Path | None, org_id: str, url: str, events: list[str] | None = None) -> dict[str, Any]:
+def create_webhook(db_path: str | Path | None, org_id: str, url: str,
+                   events: list[str] | None = None) -> dict[str, Any]:
     """Register a URL; the result carries the ``secret`` (shown this once)."""
     url = validate_url(url)
     chosen = _events(events)
@@ -125,7 +131,8 @@ def build_payload(db_path: str | Path | None, job: dict[str, Any]) -> tuple[str,
         return "job.completed", {
             "event": "job.completed", "job_id": job["id"], "project_id": job.get("project_id"),
             "question_id": job.get("question_id"),
-            "result": {"responses_coded": int(progress.get("processed", 0)), "credits_used": int(row["n"] if row else 0)},
+            "result": {"responses_coded": int(progress.get("processed", 0)),
+                       "credits_used": int(row["n"] if row else 0)},
             "timestamp": stamp,
         }
     error = job.get("error") or {"code": "CODING_FAILED", "message": "Job failed"}
@@ -162,12 +169,17 @@ def _job_org(db: Any, job_id: str) -> str:
 
 
 def deliver(db_path: str | Path | None, delivery_id: int, url: str, secret: str, event: str,
-            payload: dict[str, Any]) -> bool:
+            payload: dict[str, Any], first_attempt: int = 1) -> bool:
     """Send one event with retries; returns whether a receiver acknowledged it (2xx)."""
     body = json.dumps(payload, separators=(",", ":")).encode("utf-8")
     delays = retry_delays()
+    if first_attempt > len(delays):
+        _record(db_path, delivery_id, first_attempt - 1, None, "failed")
+        return False
     with httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False) as client:
         for attempt, delay in enumerate(delays, start=1):
+            if attempt < first_attempt:
+                continue
             if delay:
                 time.sleep(delay)
             status: int | None = None
@@ -200,6 +212,20 @@ def _record(db_path: str | Path | None, delivery_id: int, attempts: int, status:
 def list_deliveries(db_path: str | Path | None, webhook_id: str) -> list[dict[str, Any]]:
     with session(db_path) as db:
         return rows(db, "SELECT * FROM webhook_deliveries WHERE webhook_id = ? ORDER BY id", (webhook_id,))
+
+
+def resume_pending(db_path: str | Path | None) -> int:
+    """Deliveries a stopped process left between retries (recorded as pending) carry on where they were."""
+    cutoff = (datetime.now(UTC) - timedelta(days=1)).isoformat(timespec="seconds").replace("+00:00", "Z")
+    with session(db_path) as db:
+        pending = rows(db, "SELECT d.id, d.event, d.payload, d.attempts, w.url, w.secret FROM webhook_deliveries d"
+                           " JOIN webhooks w ON w.id = d.webhook_id WHERE d.status = 'pending' AND w.active = 1"
+                           " AND d.created_at > ?", (cutoff,))
+    for d in pending:
+        threading.Thread(target=deliver, args=(db_path, d["id"], d["url"], d["secret"], d["event"],
+                                               loads(d["payload"]), int(d["attempts"]) + 1),
+                         daemon=True, name=f"webhook-{d['id']}").start()
+    return len(pending)
 
 
 def install() -> None:

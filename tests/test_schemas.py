@@ -41,10 +41,15 @@ def test_codebook_in_the_seed_shape_with_examples() -> None:
     assert cb.categories[0].codes[1].sentiment == "Neutral"
 
 
-def test_codebook_refuses_duplicate_code_names() -> None:
-    with pytest.raises(ValidationError, match="twice"):
-        CodebookIn.model_validate({"categories": [{"name": "A", "codes": [{"name": "X"}]},
-                                                  {"name": "B", "codes": [{"name": "x"}]}]})
+def test_codebook_folds_a_repeated_code_name_into_one_code() -> None:
+    cb = CodebookIn.model_validate({"categories": [
+        {"name": "A", "codes": [{"name": "X", "definition": "first", "examples": ["e1"]}]},
+        {"name": "B", "codes": [{"name": "x", "definition": "second", "examples": ["e2"]}, {"name": "Y"}]},
+        {"name": "C", "codes": [{"name": "X"}]}]})
+    assert [c.name for c in cb.categories] == ["A", "B"]
+    x = cb.categories[0].codes[0]
+    assert x.definition == "first / second" and x.examples == ["e1", "e2"]
+    assert [c.name for c in cb.categories[1].codes] == ["Y"]
 
 
 def test_numeric_ids_become_strings() -> None:

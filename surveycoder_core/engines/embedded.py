@@ -45,14 +45,25 @@ from .base import (
 # ---- tuning constants (measured on the benchmark sets, kept identical for every dataset) ----
 LEX_WEIGHT = 0.3  # bonus per matched code word (scaled by 1/sqrt(#code words))
 ZS_TEMPERATURE = 0.06  # softmax temperature over zero-shot scores
+ZS_PRIOR_DAMP = 0.7  # zero-shot: damped EM re-estimation of the code prior over the question (0 = off)
 ZS_MIN_SIM = 0.05  # small questions: below this best zero-shot score nothing fits
 SUP_MIN_PROB = 0.12  # small questions with examples: below this nothing fits
 # On a real question the fit floor is relative: answers whose best support is in the weakest
 # NO_FIT_QUANTILE of the question's answers (and below the absolute floor) get no code. Raw cosine
 # scales differ too much between questions for one absolute cut to work.
 NO_FIT_QUANTILE = 0.03
-EXTRA_MIN_PROB = 0.5  # a clause's own code must reach this to be added as a further code
+# Catch-all codes ("Other", "Miscellaneous", "Anecdotes/miscellaneous") have no meaning to match;
+# zero-shot, they take the answers whose best real code is weak: their score is this quantile of
+# the question's best real-code scores.
+CATCHALL_QUANTILE = 0.35
+_CATCHALL_WORDS = frozenset(
+    {"other", "others", "misc", "miscellaneous", "general", "anecdotes", "anecdote", "anything", "else",
+     "none", "na", "n", "a", "uncategorised", "uncategorized", "unclassified", "various", "comments"}
+)
+EXTRA_MIN_PROB = 0.3  # a clause's own code must reach this to be added as a further code
 EXTRA_MIN_WORDS = 3
+EXTRA_MIN_SCORE = 0.25  # ... and its calibrated score this
+ZS_BLEND = 0.0  # with examples: weight of the zero-shot (code name) evidence in the product of experts
 PRIOR_DAMP = 0.5
 SELF_TRAIN_FRAC = 0.5
 SELF_TRAIN_MAX = 4000  # cap on self-training rows (speed on 10k-answer questions)
@@ -128,6 +139,18 @@ class EmbeddedCoder:
             cv = _unit(cv + 0.5 * has_def * dv)
         self.code_vecs = cv
         self.code_stems = [content_stems(clean_code_name(c.name)) for c in self.codes]
+        # "General" under a topic category ("Access") means "Access: general", not a catch-all; a
+        # category shared by every code ("restaurant aspect") says nothing about the topic.
+        topical = len({c.category for c in self.codes}) > 1
+        self.catchall = np.array(
+            [
+                bool(set(clean_code_name(c.name).split()) <= _CATCHALL_WORDS)
+                and not (topical and not set(clean_code_name(c.category or "").split()) <= _CATCHALL_WORDS)
+                for c in self.codes
+            ],
+            dtype=bool,
+        )
+        self.catchall_level: float | None = None
 
         # Supervised path when most codes have examples; codes without get their own name as one.
         with_ex = {i for i, _ in examples}
@@ -143,6 +166,23 @@ class EmbeddedCoder:
                 rows = [j for j, (ci, _) in enumerate(examples) if ci == i]
                 proto = self._centre(ex_emb[rows]).mean(axis=0, keepdims=True)
                 self.code_vecs[i] = _unit(self.code_vecs[i : i + 1] + _unit(proto))[0]
+        self.zs_log_prior = np.zeros(n_codes)
+        if not self.supervised and self.catchall.any() and not self.catchall.all() and len(corpus) >= 20:
+            sample = corpus[:3000]
+            S0 = self._zs_scores(sample, emb_corpus[: len(sample)])
+            # Its expected share shrinks with the number of codes (a fair share, 1.75 / #codes).
+            q = min(CATCHALL_QUANTILE, 1.75 / n_codes)
+            self.catchall_level = float(np.quantile(S0[:, ~self.catchall].max(axis=1), q))
+        if not self.supervised and ZS_PRIOR_DAMP > 0 and len(corpus) >= 50:
+            sample = corpus[:3000]
+            P = _softmax(self._zs_scores(sample, emb_corpus[: len(sample)]), ZS_TEMPERATURE) + 1e-6
+            pi0 = np.full(n_codes, 1.0 / n_codes)
+            pi = pi0.copy()
+            for _ in range(20):
+                Q = P * (pi / pi0) ** ZS_PRIOR_DAMP
+                Q /= Q.sum(axis=1, keepdims=True)
+                pi = Q.mean(axis=0)
+            self.zs_log_prior = ZS_PRIOR_DAMP * np.log(pi / pi0)
         self.floor = SUP_MIN_PROB if self.supervised else ZS_MIN_SIM
         if len(corpus) >= 20:
             sample = corpus[:3000]
@@ -236,15 +276,25 @@ class EmbeddedCoder:
                     hit = len(ts & cs)
                     if hit:
                         S[i, k] += LEX_WEIGHT * hit / len(cs) ** 0.5
+        if self.catchall_level is not None:
+            S[:, self.catchall] = self.catchall_level
         return S
 
     def _proba(self, texts: list[str], emb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(probabilities, raw best score) for each text."""
         if self.supervised:
             P = self._lr_proba(self._stack(self._features(texts, emb)))
+            if ZS_BLEND > 0:
+                # Product of experts: the code names still carry meaning when examples are few.
+                P = P * _softmax(self._zs_scores(texts, emb), ZS_TEMPERATURE) ** ZS_BLEND
+                P /= P.sum(axis=1, keepdims=True)
             return P, P.max(axis=1)
         S = self._zs_scores(texts, emb)
-        return _softmax(S, ZS_TEMPERATURE), S.max(axis=1)
+        P = _softmax(S, ZS_TEMPERATURE)
+        if np.any(self.zs_log_prior):
+            P = P * np.exp(self.zs_log_prior)
+            P /= P.sum(axis=1, keepdims=True)
+        return P, S.max(axis=1)
 
     # ------------------------------------------------------------------ coding
 
@@ -305,7 +355,9 @@ class EmbeddedCoder:
                     continue
                 ok = craw[ci] >= self.floor and cp[ci, k] >= EXTRA_MIN_PROB
                 if ok:
-                    chosen[k] = (ci, self._calib_features(cp[ci], k, craw[ci], content_stems(clause), extra=True))
+                    feats = self._calib_features(cp[ci], k, craw[ci], content_stems(clause), extra=True)
+                    if self._calibrate(feats) >= EXTRA_MIN_SCORE:
+                        chosen[k] = (ci, feats)
         assignments = []
         for k, (ci, feats) in sorted(chosen.items(), key=lambda kv: kv[1][0]):
             # The clause that carries the code gives its sentiment.

@@ -210,3 +210,20 @@ def test_webhook_validation(http: httpx.Client) -> None:
     assert_envelope(http.post("/v2/webhooks", json={"url": "https://example.com", "events": ["x"]}), 422,
                     "VALIDATION_ERROR")
     assert_envelope(http.delete("/v2/webhooks/wh_nope"), 404, "NOT_FOUND")
+
+
+def test_idempotent_retry_overtaking_the_first_waits_for_it(server: Server) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    key = uuid.uuid4().hex
+    body = {"responses": make_responses(40, seed=99, prefix="O")}
+
+    def post(_: int) -> httpx.Response:
+        with server.client() as c:
+            return c.post("/v2/code", json=body, headers={"Idempotency-Key": key})
+
+    with ThreadPoolExecutor(2) as pool:
+        a, b = pool.map(post, range(2))
+    assert a.status_code == b.status_code == 200
+    assert a.json() == b.json()  # coded once: one of them is the replay
+    assert sorted([a.headers["X-Idempotent-Replay"], b.headers["X-Idempotent-Replay"]]) == ["false", "true"]

@@ -35,7 +35,9 @@ def coded_template(tmp_path_factory) -> tuple[str, dict]:
 def db_path(tmp_path, monkeypatch) -> str:
     path = str(tmp_path / "app.db")
     monkeypatch.setenv("SURVEYCODER_DB", path)
-    monkeypatch.delenv("SURVEYCODER_ENGINE", raising=False)
+    for var in ("SURVEYCODER_ENGINE", "SURVEYCODER_LLM_BASE_URL", "SURVEYCODER_LLM_MODEL", "SURVEYCODER_LLM_API_KEY"):
+        monkeypatch.setenv(var, "")  # recorded, so whatever the Settings page sets is undone after the test
+        monkeypatch.delenv(var)
     yield path
     for key, worker in list(jobs._workers.items()):
         if key.startswith(str(tmp_path)):

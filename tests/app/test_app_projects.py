@@ -75,3 +75,17 @@ def test_open_goes_to_the_dashboard_of_a_coded_question(coded_db):
     at.run()
     assert at.title[0].value == "Dashboard"
     assert at.session_state["current_question_id"] == ids["question_id"]
+
+
+def test_sidebar_question_picker_switches_question(coded_db):
+    path, ids = coded_db
+    from .conftest import import_sample
+
+    other = import_sample(path, n=5)
+    at = app("4_Dashboard", question_id=ids["question_id"])
+    picker = at.selectbox(key=f"question_picker_{ids['question_id']}")
+    assert picker.value == ids["question_id"]
+    picker.select(other["question_id"]).run()
+    assert at.session_state["current_question_id"] == other["question_id"]
+    assert any("not coded yet" in i.value for i in at.info)
+    assert at.query_params["q"] == [other["question_id"]] or at.query_params["q"] == other["question_id"]

@@ -69,13 +69,14 @@ def test_next_previous_and_filters(coded_db):
 def test_stale_edit_is_refused_and_reloaded(coded_db):
     path, ids = coded_db
     qid = ids["question_id"]
-    first = queue(path, qid)[0]
+    first, second = queue(path, qid)[:2]
     at = app("5_Review", question_id=qid)
     with store.session(path) as db:  # another reviewer decides first
         reviews.accept_review(db, qid, first["id"], actor="alice", expected_version=first["version"])
     at.button(key="review_save").click().run()
     assert any("Someone else changed this response" in w.value for w in at.warning)
-    assert response(path, qid, first["id"])["reviewed_by"] == "alice"  # nothing overwritten
+    assert response(path, qid, first["id"])["reviewed_by"] == "alice"
+    assert not response(path, qid, second["id"])["reviewed"]  # the click never lands on the next response  # nothing overwritten
 
 
 def test_agreement_and_recode_the_rest(coded_db):

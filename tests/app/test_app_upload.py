@@ -123,3 +123,20 @@ def test_a_bad_codebook_file_is_reported(db_path):
     at.get("file_uploader")[1].set_value(("cb.csv", b"foo,bar\n1,2\n", "text/csv"))
     at.run()
     assert any("code" in plain(e.value) for e in at.error)
+
+
+def test_spss_sav_upload(db_path, tmp_path):
+    import pyreadstat
+
+    frame = pd.DataFrame({"serial": [101.0, 102.0], "q5_open": ["Too expensive", "Helpful staff"],
+                          "age": [34.0, 61.0]})
+    path = tmp_path / "wave.sav"
+    pyreadstat.write_sav(frame, str(path))
+    at = upload(app("2_Upload"), "wave.sav", path.read_bytes(), "application/octet-stream")
+    assert at.selectbox(key="upload_text_column").value == "q5_open"
+    button(at, "Import responses").click()
+    at.run()
+    with store.session(db_path) as db:
+        q = projects.list_projects(db)[0]["questions"][0]
+        rows = response_rows(db, q["id"])
+    assert [r["text"] for r in rows] == ["Too expensive", "Helpful staff"] and "age" in rows[0]["attributes"]
