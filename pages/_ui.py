@@ -62,12 +62,18 @@ def sidebar() -> None:
         st.query_params["q"] = current
     with st.sidebar:
         if choices:
-            labels = {c["question_id"]: f"{c['project']} — {c['question'][:60]}" for c in choices}
-            picked = st.selectbox("Question", ids, index=ids.index(current), format_func=labels.__getitem__,
-                                  key=f"question_picker_{current}", help="The question every page works on.")
-            if picked != current:
-                set_question(picked)
-                st.rerun()
+            labels: dict[str, str] = {}
+            for c in choices:  # two waves may ask the same question: number the repeats
+                label = base = f"{c['project']} — {c['question'][:60]}"
+                n = 1
+                while label in labels.values():
+                    n += 1
+                    label = f"{base} ({n})"
+                labels[c["question_id"]] = label
+            key = f"question_picker_{current}"
+            st.selectbox("Question", ids, index=ids.index(current), format_func=labels.__getitem__, key=key,
+                         help="The question every page works on.",
+                         on_change=lambda: set_question(st.session_state[key]))
         st.caption("Database")
         st.code(appstate.db_location(db_path()), language=None, wrap_lines=True)
 

@@ -33,7 +33,7 @@ from .api_models import (
 )
 from .api_routes_code import Caller, api_key_header, caller
 from .engines import get_engine
-from .errors import NotFoundError, ValidationError
+from .errors import NotFoundError
 from .store import session
 
 router = APIRouter(dependencies=[Depends(api_key_header)])
@@ -129,12 +129,7 @@ def refinement_apply(body: ApplyIn, c: Caller = Depends(caller)) -> JSONResponse
 @router.post("/v2/refinement/resolve", summary="Resolve a suggestion: create_new, assign_existing, merge, dismiss",
              responses={200: {"model": DataEnvelope}, **error_responses(401, 403, 404, 409, 422, 429, 500)})
 def refinement_resolve(body: ResolveIn, c: Caller = Depends(caller)) -> JSONResponse:
-    if body.action == "assign_existing" and not body.target_code_id:
-        raise ValidationError("target_code_id is required for action assign_existing")
-    if body.action == "merge" and (not body.target_code_id or not body.source_code_id):
-        raise ValidationError("merge needs both source_code_id and target_code_id")
-    if body.action == "merge" and body.target_code_id == body.source_code_id:
-        raise ValidationError("merge: source_code_id and target_code_id must differ")
+    # Omitted code ids default to the suggestion's own (a merge suggestion names both); refine checks them.
     with _question(c, body) as db:
         data = refine.resolve_suggestion(
             db, body.question_id, body.suggestion_id, body.action, actor=c.actor, target_code_id=body.target_code_id,

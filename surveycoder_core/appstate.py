@@ -7,6 +7,7 @@ service modules, never in ``pages/``.
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -143,55 +144,17 @@ def mask_key(key: str) -> str:
     return "" if not key else (key[:4] + "…" + key[-4:] if len(key) > 10 else "…")
 
 
-_MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~:$&=\"'^%@/;,?")
+_MD_SPECIAL = set("\\`*_{}[]()#+-!|<>~$&=\"'^%/;,?")
+_AUTOLINK = re.compile(r"(?i)\b(https?|ftp|mailto|www)(?=[:.])")
+_MD_ENTITY = {":": "&#58;", ".": "&#46;", "@": "&#64;"}  # entities also stop URL/e-mail autolinking
 
 
 def md(text: object) -> str:
-    """Text made inert for Markdown: every punctuation character backslash-escaped (CommonMark allows
-    escaping any ASCII punctuation), newlines kept as line breaks. Use for names and values that came
-    from uploads (code names, ids) when they go inside st.markdown/st.caption; show verbatims with st.text."""
-    out = "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text))
+    """Text made inert for Markdown: punctuation backslash-escaped (CommonMark allows escaping any ASCII
+    punctuation) and ``: . @`` written as character references so that bare URLs, e-mails and Streamlit's
+    ``:emoji:``/``:color[...]`` directives are not recognised; newlines kept as line breaks. Use it for
+    names and values from uploads inside st.markdown/st.caption; verbatims themselves go to st.text."""
+    # Streamlit links bare URLs and e-mails found in the *decoded* text: an invisible word joiner breaks them.
+    text = _AUTOLINK.sub("\\1\u2060", str(text)).replace("@", "@\u2060")
+    out = "".join(_MD_ENTITY.get(ch) or ("\\" + ch if ch in _MD_SPECIAL else ch) for ch in text)
     return out.replace("\n", "  \n")
-
-
-def codebook_csv(codebook: CodebookIn) -> str:
-    """The codebook as a CSV with category, code, definition, sentiment (imports.read_codebook reads it back)."""
-    import csv
-    import io
-
-    buf = io.StringIO()
-    w = csv.writer(buf)
-    w.writerow(["category", "code", "definition", "sentiment"])
-    for cat in codebook.categories:
-        for code in cat.codes:
-            w.writerow([cat.name, code.name, code.definition or "", code.sentiment])
-    return buf.getvalue()
-
-
-ACTION_LABELS = {
-    "code.rename": "Renamed a code", "code.update": "Edited a code", "code.add": "Added a code",
-    "code.delete": "Deleted a code", "code.merge": "Merged codes", "code.split": "Split a code",
-    "code.reorder": "Moved a code", "category.rename": "Renamed a category", "review.decide": "Reviewed a response",
-    "review.accept": "Accepted a response", "suggestion.apply": "Applied a suggestion",
-    "suggestion.dismiss": "Dismissed a suggestion", "suggestion.reopen": "Reopened a suggestion",
-    "refinement.generate": "Generated suggestions", "undo": "Undid a change", "question.recode": "Recoded",
-    "responses.import": "Imported responses", "question.create": "Created the question", "job.create": "Queued a job",
-    "job.completed": "Coding finished", "job.failed": "Coding stopped", "job.cancel": "Cancelled a job",
-}
-
-
-def describe_event(event: dict[str, Any]) -> str:
-    """One line saying what a history event did (names come from the payload)."""
-    p = event.get("payload") or {}
-    label = ACTION_LABELS.get(event["action"], event["action"])
-    if event["action"] == "code.rename" or event["action"] == "category.rename":
-        return f"{label}: {p.get('from')} → {p.get('to')}"
-    if event["action"] == "code.merge":
-        return f"{label}: {p.get('source')} → {p.get('target')}"
-    if event["action"] == "code.split":
-        return f"{label}: {p.get('name')} → {p.get('new_name')} ({len(p.get('response_ids') or [])} responses)"
-    if event["action"] == "undo":
-        return f"{label}: {ACTION_LABELS.get(p.get('undone_action'), p.get('undone_action'))}"
-    if p.get("name"):
-        return f"{label}: {p['name']}"
-    return label

@@ -119,8 +119,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    from . import webhooks
     from .jobs import Worker
 
+    webhooks.install()  # jobs this process finishes must notify webhooks too
     worker = Worker(args.db)
     print(f"worker {worker.worker_id} polling {args.db or 'the default database'}", file=sys.stderr)
     try:

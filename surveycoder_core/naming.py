@@ -8,6 +8,7 @@ is one-sided and its keywords carry no stance themselves, the stance is spelt ou
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -17,6 +18,9 @@ from .textfeatures import STOP
 
 # sklearn tokenises "don't" as "don"; keep those fragments out of names too.
 _CONTRACTION_BITS = frozenset({"didn", "don", "isn", "ve", "wasn", "doesn", "couldn", "wouldn", "ll", "re", "aren", "weren", "haven", "hasn", "won", "shouldn", "wouldn"})
+
+
+_JUNK_RE = re.compile(r"(.)\1\1")
 
 
 def _title(term: str) -> str:
@@ -56,6 +60,9 @@ def ctfidf_keywords(docs: Sequence[str], labels: Sequence[int], n_labels: int, t
     score = share * (lift + 0.1)
     min_docs = np.minimum(3.0, np.maximum(1.0, np.ceil(0.5 * sizes)))
     score[(df < min_docs) | (share < 0.04)] = 0.0
+    # Redaction marks ("xxxx") and letter runs are not words.
+    junk = np.array([bool(_JUNK_RE.search(v)) for v in vocab])
+    score[:, junk] = 0.0
     is_bi = np.array([" " in v for v in vocab])
     score[:, is_bi] *= 0.9  # short names read better; a bigram must be clearly better
     out = []

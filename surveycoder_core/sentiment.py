@@ -31,6 +31,8 @@ SURVEY_LEXICON: dict[str, float] = {
     "listened": 1.0, "tasty": 1.8, "yummy": 2.0, "courteous": 1.8, "thorough": 1.2, "approachable": 1.5,
 }
 
+FALLBACK_TO_TEXT = True  # a neutral clause takes the whole answer's sentiment
+
 # Compound score cut-offs recommended by the VADER authors.
 POS_CUT = 0.05
 NEG_CUT = -0.05
@@ -127,6 +129,6 @@ def code_sentiment(
     if abs(s) >= POS_CUT or is_suggestion(clause):
         return sentiment_label(clause)
     s_full = polarity(full_text)
-    if abs(s_full) >= POS_CUT or is_suggestion(full_text):
+    if FALLBACK_TO_TEXT and (abs(s_full) >= POS_CUT or is_suggestion(full_text)):
         return sentiment_label(full_text)
     return expected if expected in ("Positive", "Negative", "Mixed") else "Neutral"

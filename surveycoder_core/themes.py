@@ -44,7 +44,7 @@ def _kmeans(X: np.ndarray, k: int) -> np.ndarray:
 
     if k <= 1:
         return np.zeros(len(X), dtype=int)
-    km = KMeans(n_clusters=k, n_init=3, random_state=SEED, max_iter=100)
+    km = KMeans(n_clusters=k, n_init=2, random_state=SEED, max_iter=100)
     return km.fit_predict(X)
 
 

@@ -62,12 +62,13 @@ _CATCHALL_WORDS = frozenset(
 )
 EXTRA_MIN_PROB = 0.3  # a clause's own code must reach this to be added as a further code
 EXTRA_MIN_WORDS = 3
-EXTRA_MIN_SCORE = 0.25  # ... and its calibrated score this
+EXTRA_MIN_SCORE = 0.25  # ... and (zero-shot) its calibrated score this
 ZS_BLEND = 0.0  # with examples: weight of the zero-shot (code name) evidence in the product of experts
 PRIOR_DAMP = 0.5
 SELF_TRAIN_FRAC = 0.5
-SELF_TRAIN_MAX = 4000  # cap on self-training rows (speed on 10k-answer questions)
+SELF_TRAIN_MAX = 3000  # cap on self-training rows (speed on 10k-answer questions)
 LR_C = 10.0
+LR_MAX_ITER = 150
 N_CANDIDATES = 4
 
 
@@ -223,7 +224,7 @@ class EmbeddedCoder:
             sublinear_tf=True, min_df=2 if len(fit_texts) >= 200 else 1, ngram_range=(1, 2), max_features=30000
         ).fit(fit_texts)
         X_ex = self._stack(self._features(ex_texts))
-        lr = LogisticRegression(C=LR_C, max_iter=300).fit(X_ex, ex_y)
+        lr = LogisticRegression(C=LR_C, max_iter=LR_MAX_ITER).fit(X_ex, ex_y)
         self.model = lr
         if len(corpus) < 30:
             return
@@ -251,7 +252,7 @@ class EmbeddedCoder:
             X = sparse.vstack([X_ex, X_c[sel_arr]]).tocsr()
             y = np.concatenate([ex_y, pred[sel_arr]])
             w = np.concatenate([np.full(len(ex_y), 3.0), np.ones(len(sel_arr))])
-            self.model = LogisticRegression(C=LR_C, max_iter=300).fit(X, y, sample_weight=w)
+            self.model = LogisticRegression(C=LR_C, max_iter=LR_MAX_ITER).fit(X, y, sample_weight=w)
         # Self-training already carries the question's prior; keep a mild shift only.
         self.log_prior_shift = np.zeros(n_codes)
 
@@ -356,7 +357,8 @@ class EmbeddedCoder:
                 ok = craw[ci] >= self.floor and cp[ci, k] >= EXTRA_MIN_PROB
                 if ok:
                     feats = self._calib_features(cp[ci], k, craw[ci], content_stems(clause), extra=True)
-                    if self._calibrate(feats) >= EXTRA_MIN_SCORE:
+                    # Zero-shot clause evidence is noisier: also require a calibrated score.
+                    if self.supervised or self._calibrate(feats) >= EXTRA_MIN_SCORE:
                         chosen[k] = (ci, feats)
         assignments = []
         for k, (ci, feats) in sorted(chosen.items(), key=lambda kv: kv[1][0]):

@@ -130,3 +130,23 @@ def test_pending_webhook_delivery_resumes_after_a_restart(tmp_path: Path, monkey
         assert json.loads(receiver.received[0]["body"]) == payload
     finally:
         receiver.close()
+
+
+def test_concurrent_job_limit_of_a_metered_organisation(tmp_path: Path) -> None:
+    from surveycoder_core import credits
+    from surveycoder_core.store import session
+
+    db = tmp_path / "cj.db"
+    app = create_app(db, start_worker=False)  # jobs stay queued
+    with session(db) as conn:
+        org = credits.create_org(conn, name="two at a time", credits=1000, concurrent_jobs=2)
+    key = auth.create_key(name="cj", scopes=["read", "write"], db_path=db, org_id=org)
+    body = {"responses": [{"id": str(i), "text": f"answer number {i}"} for i in range(50)]}
+    with TestClient(app, headers={"x-api-key": key["key"]}) as client:
+        assert [client.post("/v2/code", json=body).status_code for _ in range(2)] == [202, 202]
+        third = client.post("/v2/code", json=body)
+        assert third.status_code == 429 and third.json()["error"]["code"] == "RATE_LIMITED"
+        assert "Concurrent job limit" in third.json()["error"]["message"] and third.headers["Retry-After"] == "10"
+        usage = client.get("/v2/usage").json()["data"]
+        # Queued jobs have not charged anything yet.
+        assert usage["credits_remaining"] == 1000 and usage["rate_limit"]["concurrent_jobs"] == 2

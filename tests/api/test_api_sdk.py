@@ -162,3 +162,24 @@ def test_projects_visible_to_the_app_layer(server: Server, coded: dict[str, Any]
         assert coded["project_id"] in [p["id"] for p in listed["data"]]
         one = c.get(f"/v2/projects/{coded['project_id']}").json()["data"]
         assert one["questions"][0]["id"] == coded["question_id"]
+
+
+def test_resolve_merge_and_assign_existing(sdk: Any) -> None:
+    coded = sdk.code(make_responses(40, seed=21, prefix="M"), question_text="What did you think of your order?")
+    pid, qid = coded["project_id"], coded["question_id"]
+    suggestions = sdk.refinement_suggestions(pid, qid)["suggestions"]
+    merges = [s for s in suggestions if s["action"] == "merge"]
+    if merges:  # a merge suggestion names both codes: resolving it needs no ids from the caller
+        merged = sdk.resolve_refinement(pid, qid, merges[0]["id"], "merge")
+        assert merged["status"] == "applied" and merged["action"] == "merge"
+        assert sdk.undo_refinement(pid, qid, merges[0]["id"])["status"] == "pending"
+    code_ids = [c["id"] for cat in coded["codebook"] for c in cat["codes"]]
+    target = suggestions[0]
+    assigned = sdk.resolve_refinement(pid, qid, target["id"], "assign_existing", target_code_id=code_ids[-1])
+    assert assigned["status"] == "applied" and assigned["code"]["id"] == code_ids[-1]
+    with pytest.raises(SurveyCoderError) as info:
+        sdk.resolve_refinement(pid, qid, target["id"], "dismiss")
+    assert info.value.code == "INVALID_STATE" and info.value.status == 409
+    with pytest.raises(SurveyCoderError) as info:
+        sdk.resolve_refinement(pid, qid, "sug_missing", "dismiss")
+    assert info.value.code == "NOT_FOUND"

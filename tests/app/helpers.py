@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import re
 from pathlib import Path
 
@@ -31,7 +32,7 @@ def button(at: AppTest, label: str):
 
 def plain(text: str) -> str:
     """Markdown-escaped text back to what the user reads."""
-    return re.sub(r"\\(.)", r"\1", text)
+    return html.unescape(re.sub(r"\\(.)", r"\1", text)).replace("\u2060", "")
 
 
 def texts(at: AppTest) -> list[str]:

@@ -96,4 +96,7 @@ def test_sample_survey_is_varied_and_segmentable():
 
 
 def test_markdown_escaping_keeps_the_text_inert():
-    assert appstate.md("**x** [a](http://b) <b>") == r"\*\*x\*\* \[a\]\(http\:\/\/b\) \<b\>"
+    out = appstate.md("**x** [a](http://b.c) <b> a@b.c :smile:")
+    assert out == ("\\*\\*x\\*\\* \\[a\\]\\(http\u2060&#58;\\/\\/b&#46;c\\) \\<b\\> "
+                   "a&#64;\u2060b&#46;c &#58;smile&#58;")
+    assert "http:" not in out and "**" not in out

@@ -37,6 +37,7 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 TIMEOUT = 30_000
 HTML_VERBATIM = "<b>bold</b> **x** [link](http://example.com)"
+PROJECT_NAME = "Wave **1** <i>NPS</i> [site](http://example.org) :smile:"
 
 pytestmark = [
     pytest.mark.browser,
@@ -131,7 +132,8 @@ def wait_text(page, text: str, timeout: int = TIMEOUT) -> None:
 def survey_csv() -> bytes:
     rows = [(r.id, r.text, r.attributes["region"], r.attributes["nps_group"])
             for r in sample.sample_responses()[:39]]
-    rows.append(("HTML1", HTML_VERBATIM, "London", "Passive"))
+    # Over the 2,000-character cap: kept, cut and flagged "too long", so it is surely in the review queue.
+    rows.append(("HTML1", HTML_VERBATIM + " The line keeps dropping." * 90, "London", "Passive"))
     frame = pd.DataFrame(rows, columns=["respondent", "comment", "region", "nps_group"])
     return frame.to_csv(index=False).encode("utf-8")
 
@@ -159,6 +161,7 @@ def test_full_flow_upload_code_review_refine_rename_export_restart(browser, tmp_
         idle(page, 1.0)
         wait_text(page, "Kept as respondent attributes")
         fill(page, "upload_question", "What is the main reason for your score?")
+        fill(page, "upload_project", PROJECT_NAME)
         click(page, "Import responses")
         wait_text(page, "Imported 40 responses")
         click(page, "Start coding")
@@ -170,6 +173,11 @@ def test_full_flow_upload_code_review_refine_rename_export_restart(browser, tmp_
 
         # A verbatim with HTML and markdown is shown literally: no <b>, no link is created.
         nav(page, "Review")
+        reasons = page.locator(".st-key-review_reasons input").first
+        reasons.fill("Too long")
+        reasons.press("Enter")
+        idle(page)
+        page.keyboard.press("Escape")
         find_in_review_queue(page, HTML_VERBATIM)
         card = page.locator(".st-key-review_verbatim")
         assert HTML_VERBATIM in card.inner_text()
@@ -201,6 +209,13 @@ def test_full_flow_upload_code_review_refine_rename_export_restart(browser, tmp_
         book = pd.read_excel(io.BytesIO(Path(dl.value.path()).read_bytes()), sheet_name=None)
         assert len(book["Coded responses"]) == 40
         assert any("Renamed by the browser test" in df.to_string() for df in book.values())
+
+        # Names from uploads are plain text in headings too (escaped markdown, no auto-links).
+        nav(page, "Projects")
+        heading = page.locator('[data-testid="stHeading"]').filter(has_text="Wave").first
+        assert heading.inner_text().replace("\u2060", "") == PROJECT_NAME
+        assert heading.locator("a, strong, i").count() == 0
+        assert page.locator('a[href="http://example.org"]').count() == 0
 
         # A refresh keeps the question open (?q=…) and the decisions.
         page.reload()
