@@ -1,6 +1,6 @@
 """Fuzz the HTTP API with schemathesis against its own /openapi.json.
 
-    /tmp/venv/bin/pip install schemathesis==4.32.5      # test-only tool, not a runtime dependency
+    pip install -e ".[test]"        # schemathesis is a test dependency
     python benchmarks/api_fuzz.py [--max-examples 30] [--workers 1]
 
 Starts `surveycoder serve` on a free 127.0.0.1 port with a temporary database and a write key

@@ -75,6 +75,7 @@ def main() -> None:
             at.run()
             times.append(time.perf_counter() - t)
             assert not at.exception, at.exception
+            assert at.title[0].value == page[2:], f"{page} did not render"
         print(f"{page[2:]:<14}{times[0]:>13.2f}s{times[1]:>13.2f}s")
 
 

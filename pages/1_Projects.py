@@ -59,7 +59,8 @@ for p in all_projects:
         if act2.button("Delete", key=f"delete_{pid}", icon=":material/delete:", width="stretch"):
             st.session_state["confirm_delete"] = pid
         if st.session_state.get("confirm_delete") == pid:
-            st.warning(f"Delete “{appstate.md(p['name'])}” with all its questions, codes and reviews? This cannot be undone.")
+            st.warning(f"Delete “{appstate.md(p['name'])}” with all its questions, codes and reviews? "
+                       "This cannot be undone.")
             c1, c2, _ = st.columns([1, 1, 4])
             if c1.button("Yes, delete it", key=f"confirm_delete_{pid}", type="primary"):
                 _, err = _ui.db_call(projects.delete_project, pid, actor=_ui.actor())

@@ -105,10 +105,11 @@ if st.button("Import responses", type="primary", icon=":material/upload:", key="
     converted, err = _ui.call(imports.table_to_responses, frame, None if id_col == NO_ID else id_col, text_col)
     if not err:
         responses, _warnings = converted
-        out, err = _ui.call(service.import_question, db_path=_ui.db_path(), responses=responses,
-                            project_name=project_name, question_text=question_text, coding_type=coding_type,
-                            language=language or "en", codebook=codebook, project_id=project_id,
-                            actor=_ui.actor())
+        with st.spinner(f"Importing {len(responses):,} responses…"):
+            out, err = _ui.call(service.import_question, db_path=_ui.db_path(), responses=responses,
+                                project_name=project_name, question_text=question_text,
+                                coding_type=coding_type, language=language or "en", codebook=codebook,
+                                project_id=project_id, actor=_ui.actor())
     if not err:
         _ui.set_question(out["question_id"])
         note = f" ({out['no_data']} empty or junk answers will not be coded)" if out["no_data"] else ""

@@ -86,9 +86,11 @@ else:
         top = st.columns([3, 2])
         top[0].markdown(f"**Respondent {appstate.md(item['respondent_id'])}**")
         reason = item.get("review_reason")
-        label = appstate.REASON_LABELS.get(reason, reason) if reason else ("Reviewed" if item["reviewed"] else "")
-        top[1].markdown(f":orange-badge[{label}]" if label and not item["reviewed"] else
-                        (f":green-badge[Reviewed by {appstate.md(item['reviewed_by'] or 'someone')}]" if item["reviewed"] else ""))
+        if item["reviewed"]:
+            badge = f":green-badge[Reviewed by {appstate.md(item['reviewed_by'] or 'someone')}]"
+        else:
+            badge = f":orange-badge[{appstate.REASON_LABELS.get(reason, reason)}]" if reason else ""
+        top[1].markdown(badge)
         with st.container(key="review_verbatim"):
             st.text(item["text"])  # plain text: a verbatim is never rendered as HTML or markdown
         with st.container(key="review_meta"):
@@ -103,8 +105,8 @@ else:
     sentiment = {a["code_id"]: a["sentiment"] for a in item["assignments"]}
     cands = [c for c in item.get("candidates") or [] if c.get("code_id") in codes and c["code_id"] not in current]
     if cands:
-        st.caption("Engine also considered: " + ", ".join(f"{appstate.md(codes[c['code_id']]['name'])} ({c['score']:.2f})"
-                                                           for c in cands[:4]))
+        shown = [f"{appstate.md(codes[c['code_id']]['name'])} ({c['score']:.2f})" for c in cands[:4]]
+        st.caption("Engine also considered: " + ", ".join(shown))
     chosen = st.multiselect("Codes", list(codes), default=current, format_func=lambda c: codes[c]["name"],
                             key=f"review_codes_{rid}_{version}")
     final = []

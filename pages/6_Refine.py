@@ -26,7 +26,7 @@ def run(fn, *args, done: str = "Done.", **kwargs) -> None:
 with store.session(_ui.db_path()) as db:
     codes = {c["id"]: c for c in code_rows(db, qid)}
     every = refine.list_suggestions(db, qid)
-pending = [s for s in every if s["status"] == "pending"]
+pending = sorted((s for s in every if s["status"] == "pending"), key=lambda s: -(s["confidence"] or 0))
 if not codes:
     st.info("This question is not coded yet.", icon=":material/info:")
     st.stop()
@@ -79,9 +79,10 @@ for s in pending:
             st.caption(md(s["rationale"]))
         if s.get("definition") and s["type"] in ("new_code", "definition_update"):
             st.caption("Definition: " + md(s["definition"]))
-        for ex in (s.get("example_responses") or [])[:3]:
-            st.text("“" + str(ex.get("text", ex) if isinstance(ex, dict) else ex) + "”")
-        act = st.columns([2, 3, 3], vertical_alignment="bottom")
+        with st.container(key=f"examples_{sid}"):
+            for ex in (s.get("example_responses") or [])[:3]:
+                st.text("“" + str(ex.get("text", ex) if isinstance(ex, dict) else ex) + "”")
+        act = st.columns([1.3, 2, 1.3, 3], vertical_alignment="bottom")
         verb = {"create_new": "Create the code", "assign_existing": "Apply", "merge": "Merge"}.get(s["action"], "Apply")
         if act[0].button(verb, type="primary", key=f"apply_{sid}", icon=":material/check:"):
             run(refine.apply_suggestion, sid, done=f"Applied: {title(s)}.")

@@ -42,6 +42,9 @@ CSS = """<style>
 .st-key-review_meta [data-testid="stText"] {font-size: 0.88rem; color: #5b6775;}
 .st-key-review_meta {gap: 0.2rem;}
 [data-testid="stMetricValue"] {font-size: 1.9rem;}
+[class*="st-key-examples_"] [data-testid="stText"] {border-left: 3px solid #d5dde6; padding-left: 0.7rem;
+  color: #3a4654; font-style: italic;}
+[class*="st-key-examples_"] {gap: 0.35rem;}
 </style>"""
 
 

@@ -158,3 +158,46 @@ def md(text: object) -> str:
     text = _AUTOLINK.sub("\\1\u2060", str(text)).replace("@", "@\u2060")
     out = "".join(_MD_ENTITY.get(ch) or ("\\" + ch if ch in _MD_SPECIAL else ch) for ch in text)
     return out.replace("\n", "  \n")
+
+
+def codebook_csv(codebook: CodebookIn) -> str:
+    """The codebook as a CSV with category, code, definition, sentiment (imports.read_codebook reads it back)."""
+    import csv
+    import io
+
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["category", "code", "definition", "sentiment"])
+    for cat in codebook.categories:
+        for code in cat.codes:
+            w.writerow([cat.name, code.name, code.definition or "", code.sentiment])
+    return buf.getvalue()
+
+
+ACTION_LABELS = {
+    "code.rename": "Renamed a code", "code.update": "Edited a code", "code.add": "Added a code",
+    "code.delete": "Deleted a code", "code.merge": "Merged codes", "code.split": "Split a code",
+    "code.reorder": "Moved a code", "category.rename": "Renamed a category", "review.decide": "Reviewed a response",
+    "review.accept": "Accepted a response", "suggestion.apply": "Applied a suggestion",
+    "suggestion.dismiss": "Dismissed a suggestion", "suggestion.reopen": "Reopened a suggestion",
+    "refinement.generate": "Generated suggestions", "undo": "Undid a change", "question.recode": "Recoded",
+    "responses.import": "Imported responses", "question.create": "Created the question", "job.create": "Queued a job",
+    "job.completed": "Coding finished", "job.failed": "Coding stopped", "job.cancel": "Cancelled a job",
+}
+
+
+def describe_event(event: dict[str, Any]) -> str:
+    """One line saying what a history event did (names come from the payload; show it with st.text)."""
+    p = event.get("payload") or {}
+    label = ACTION_LABELS.get(event["action"], event["action"])
+    if event["action"] in ("code.rename", "category.rename"):
+        return f"{label}: {p.get('from')} → {p.get('to')}"
+    if event["action"] == "code.merge":
+        return f"{label}: {p.get('source')} → {p.get('target')}"
+    if event["action"] == "code.split":
+        return f"{label}: {p.get('name')} → {p.get('new_name')} ({len(p.get('response_ids') or [])} responses)"
+    if event["action"] == "undo":
+        return f"{label}: {ACTION_LABELS.get(p.get('undone_action'), p.get('undone_action'))}"
+    if p.get("name"):
+        return f"{label}: {p['name']}"
+    return label

@@ -58,10 +58,14 @@ def review_queue(db: sqlite_utils.Database, question_id: str, *, reasons: list[s
     "low_confidence" for a low-confidence code), plus "uncoded" for every response with no code.
     """
     get_question(db, question_id)
-    sql = f"SELECT r.* FROM responses r WHERE r.question_id = ? AND r.status != 'no_data' AND {_FLAGGED_SQL}"
+    if include_reviewed:
+        # A decided response no longer looks flagged (needs_review cleared, human codes are not
+        # "low"), but it was in the queue: decisions keep their review_reason for this.
+        flagged = f"({_FLAGGED_SQL} OR (r.reviewed = 1 AND r.review_reason IS NOT NULL))"
+    else:
+        flagged = f"({_FLAGGED_SQL} AND r.reviewed = 0)"
+    sql = f"SELECT r.* FROM responses r WHERE r.question_id = ? AND r.status != 'no_data' AND {flagged}"
     params: list[Any] = [question_id]
-    if not include_reviewed:
-        sql += " AND r.reviewed = 0"
     if code_id is not None:
         sql += " AND EXISTS (SELECT 1 FROM assignments ca WHERE ca.response_id = r.id AND ca.code_id = ?)"
         params.append(code_id)

@@ -13,6 +13,7 @@ Steps (all deterministic, fixed seeds):
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Sequence
 
 import numpy as np
@@ -26,10 +27,10 @@ SEED = 0
 
 
 def target_codes(n: int) -> int:
-    """How many clusters to start from: ~3 for 5 answers, ~12 for 100, ~27 for 2,000, 60 at 10,000."""
+    """How many clusters to start from: ~3 for 5 answers, ~13 for 100, ~34 for 2,000, 60 from ~6,400."""
     if n <= 1:
         return n
-    f = 0.6 + 0.9 * math.exp(-n / 200.0)
+    f = 0.75 + 0.9 * math.exp(-n / 200.0)
     return int(max(1, min(MAX_CODES, n - 1 if n <= 3 else n, round(math.sqrt(n) * f))))
 
 
@@ -86,9 +87,9 @@ def generate_themes(
             idx = np.where(labels == c)[0]
             if len(idx) < 4:
                 continue
-            pos, neg = pol[idx] >= 0.3, pol[idx] <= -0.3
-            if pos.mean() >= 0.3 and neg.mean() >= 0.3:
-                labels[idx[pol[idx] < 0]] = next_label  # negatives (and mildly negative) move out
+            pos, neg = lab[idx] == "Positive", lab[idx] == "Negative"
+            if pos.mean() >= 0.25 and neg.mean() >= 0.25:
+                labels[idx[neg]] = next_label  # the complaints move out; praise and neutral stay
                 next_label += 1
 
     # ---- fold tiny clusters into the nearest big one
@@ -112,7 +113,8 @@ def generate_themes(
 
     kws = ctfidf_keywords(sub, labels, m, top=6)
     used: set[str] = set()
-    drafts: list[DraftCode] = []
+    drafts: list[DraftCode | None] = []
+    other_by_stance: dict[str, int] = {}
     cents = np.vstack([X[labels == c].mean(axis=0) for c in range(m)])
     for c in range(m):
         idx = np.where(labels == c)[0]
@@ -128,8 +130,31 @@ def generate_themes(
             stance = "Mixed"
         else:
             stance = "Neutral"
-        name = code_name(kws[c], stance, used, with_stance=not topics_only)
-        about = ", ".join(kws[c][:3]) if kws[c] else "miscellaneous points"
+        short = Counter(
+            " ".join(sub[i].lower().strip(" .!?,;:-").split()) for i in idx.tolist() if len(sub[i].split()) <= 4
+        )
+        common = next((t for t, _ in short.most_common(3) if any(ch.isalpha() for ch in t)), None)
+        fallback = common[:1].upper() + common[1:] if common else None
+        words = kws[c]
+        if words:
+            # A keyword used by only a sliver of the cluster does not name it ("Team" for a cluster
+            # of "Nothing" / "No, not really" answers): fall back to the commonest short answer.
+            low = [sub[i].lower() for i in idx.tolist()]
+            used_by = float(np.mean([any(all(w in t for w in kw.split()) for kw in words[:2]) for t in low]))
+            if used_by < 0.1:
+                words = []
+                if not (fallback and short[common] >= min(max(2, 0.05 * len(idx)), len(idx))):
+                    fallback = None  # an incoherent cluster: call it what it is, "Other comments"
+        if not words and not fallback and stance in other_by_stance:
+            # A second incoherent cluster of the same stance joins the first: one "Other comments".
+            target = drafts[other_by_stance[stance]]
+            target.member_indices = sorted(target.member_indices + [keep[i] for i in idx.tolist()])
+            drafts.append(None)
+            continue
+        if not words and not fallback:
+            other_by_stance[stance] = c
+        name = code_name(words, stance, used, with_stance=not topics_only, fallback=fallback)
+        about = ", ".join(words[:3]) if words else "miscellaneous points"
         stance_words = {
             "Positive": " that praise it",
             "Negative": " that complain about it",
@@ -163,7 +188,11 @@ def generate_themes(
     cat_used: set[str] = set()
     cat_names = [category_name([k for k in cat_kws[g] if " " not in k] or cat_kws[g], cat_used) for g in range(n_cat)]
     for c, d in enumerate(drafts):
-        d.category = cat_names[int(cat_labels[c])]
+        if d is not None:
+            d.category = cat_names[int(cat_labels[c])]
     if progress:
         progress(3, 3)
-    return drafts
+    out = [d for d in drafts if d is not None]
+    # Largest first; the "Other ..." catch-alls are pinned last, as reviewers expect.
+    out.sort(key=lambda d: (d.name.startswith("Other ") and d.name.endswith("comments"), -len(d.member_indices)))
+    return out

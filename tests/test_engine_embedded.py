@@ -180,3 +180,17 @@ def test_examples_change_the_outcome(engine):
 def test_empty_codebook_codes_nothing(engine):
     coder = engine.prepare([], CORPUS, CodingContext())
     assert all(tc.assignments == [] for tc in coder.code(CORPUS[:3]))
+
+
+def test_alternative_embedder_fails_clearly(tmp_path):
+    from surveycoder_core.errors import EngineError
+
+    e = EmbeddedEngine(embedder=str(tmp_path / "no-such-model"))
+    with pytest.raises(EngineError) as err:
+        e.embed(["hello"])
+    assert "SURVEYCODER_EMBEDDER" in str(err.value)
+
+
+def test_empty_input_codebook(engine):
+    assert engine.generate_codebook([], CodingContext()) == []
+    assert engine.generate_codebook(["", "  "], CodingContext()) == []

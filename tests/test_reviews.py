@@ -65,6 +65,17 @@ def test_queue_filters_combine(coded: Any) -> None:
         ("r18", True, "alice"), ("r19", False, None), ("r20", False, None)]
 
 
+def test_decided_response_stays_in_the_queue_when_reviewed_are_included(coded: Any) -> None:
+    db, ids = coded
+    qid, c = ids["question_id"], ids["codes"]
+    rid = ids["responses"]["r18"]  # flagged for a low-confidence code
+    reviews.decide_review(db, qid, rid, actor="bob", expected_version=version_of(db, rid),
+                          codes=[{"code_id": c["Friendly staff"], "sentiment": "Positive"}])
+    assert "r18" not in [q["respondent_id"] for q in reviews.review_queue(db, qid)]
+    shown = {q["respondent_id"]: q for q in reviews.review_queue(db, qid, include_reviewed=True)}
+    assert shown["r18"]["reviewed"] and shown["r18"]["reviewed_by"] == "bob"
+
+
 def test_decide_review_writes_final_codes_and_undo(coded: Any) -> None:
     db, ids = coded
     qid, c = ids["question_id"], ids["codes"]

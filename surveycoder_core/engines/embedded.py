@@ -29,7 +29,7 @@ from scipy import sparse
 
 from ..clauses import split_clauses
 from ..embedder import Embedder
-from ..sentiment import code_sentiment, text_sentiment
+from ..sentiment import QuestionSentiment, code_sentiment, text_sentiment
 from ..textfeatures import clean_code_name, content_stems
 from .base import (
     Assignment,
@@ -45,6 +45,8 @@ from .base import (
 # ---- tuning constants (measured on the benchmark sets, kept identical for every dataset) ----
 LEX_WEIGHT = 0.3  # bonus per matched code word (scaled by 1/sqrt(#code words))
 ZS_TEMPERATURE = 0.06  # softmax temperature over zero-shot scores
+ZS_REFINE = 0.0  # zero-shot: weight of the confident-answers prototype mixed into each code vector
+ZS_REFINE_SHARE = 0.3
 ZS_PRIOR_DAMP = 0.7  # zero-shot: damped EM re-estimation of the code prior over the question (0 = off)
 ZS_MIN_SIM = 0.05  # small questions: below this best zero-shot score nothing fits
 SUP_MIN_PROB = 0.12  # small questions with examples: below this nothing fits
@@ -63,6 +65,8 @@ _CATCHALL_WORDS = frozenset(
 EXTRA_MIN_PROB = 0.3  # a clause's own code must reach this to be added as a further code
 EXTRA_MIN_WORDS = 3
 EXTRA_MIN_SCORE = 0.25  # ... and (zero-shot) its calibrated score this
+NAME_AS_EXAMPLE = True  # with examples: also use each code's name as an example (measured: helps on all sets)
+NAME_REPEAT = 1  # ... counted this many times
 ZS_BLEND = 0.0  # with examples: weight of the zero-shot (code name) evidence in the product of experts
 PRIOR_DAMP = 0.5
 SELF_TRAIN_FRAC = 0.5
@@ -73,6 +77,10 @@ N_CANDIDATES = 4
 
 
 _WORDISH = re.compile(r"[^\W\d_]{2,}")
+
+
+def _opt_float(x) -> float | None:
+    return None if x is None else float(x)
 
 
 def _softmax(x: np.ndarray, t: float) -> np.ndarray:
@@ -112,6 +120,7 @@ class EmbeddedCoder:
         self.raw_med, self.raw_sd = 0.0, 1.0
         self.record: list | None = None  # evaluation hook: collects calibration features
         self.n_examples = sum(len(c.examples) for c in self.codes) / max(1, len(self.codes))
+        self.sentiment_model: QuestionSentiment | None = None
         if not self.codes:
             return
         corpus = [t for t in dict.fromkeys(t for t in texts if t and t.strip())]
@@ -167,6 +176,28 @@ class EmbeddedCoder:
                 rows = [j for j, (ci, _) in enumerate(examples) if ci == i]
                 proto = self._centre(ex_emb[rows]).mean(axis=0, keepdims=True)
                 self.code_vecs[i] = _unit(self.code_vecs[i : i + 1] + _unit(proto))[0]
+        if not self.supervised and ZS_REFINE > 0 and len(corpus) >= 50:
+            # Transductive refinement: pull each code vector towards the answers it claims most
+            # confidently (the top share by margin), so the code speaks the question's language.
+            sample = corpus[:3000]
+            Xs = self._centre(emb_corpus[: len(sample)])
+            S0 = self._zs_scores(sample, emb_corpus[: len(sample)])
+            top2 = np.sort(S0, axis=1)[:, -2:] if n_codes > 1 else np.hstack([S0, S0])
+            margin = top2[:, 1] - top2[:, 0]
+            pred = S0.argmax(axis=1)
+            for k in range(n_codes):
+                idx = np.where(pred == k)[0]
+                if len(idx) < 3:
+                    continue
+                take = idx[np.argsort(-margin[idx], kind="stable")][: max(3, int(len(idx) * ZS_REFINE_SHARE))]
+                proto = _unit(Xs[take].mean(axis=0, keepdims=True))
+                self.code_vecs[k] = _unit(self.code_vecs[k : k + 1] + ZS_REFINE * proto)[0]
+        self.sentiment_model = None
+        if context.coding_type != "qualitative_topics" and len(corpus) >= 50:
+            # Learn from clauses: the model reads clauses at coding time, and a long answer with
+            # praise and complaint would teach it nothing as one unit.
+            units = list(dict.fromkeys(c for t in corpus[:5000] for c in split_clauses(t)))[:8000]
+            self.sentiment_model = QuestionSentiment().fit(units, self._centre(engine.embed(units)))
         self.zs_log_prior = np.zeros(n_codes)
         if not self.supervised and self.catchall.any() and not self.catchall.all() and len(corpus) >= 20:
             sample = corpus[:3000]
@@ -217,8 +248,10 @@ class EmbeddedCoder:
 
         n_codes = len(self.codes)
         with_ex = {i for i, _ in examples}
-        ex_texts = [e for _, e in examples] + [code_texts[i] for i in range(n_codes) if i not in with_ex]
-        ex_y = np.array([i for i, _ in examples] + [i for i in range(n_codes) if i not in with_ex])
+        # Every code's own name is one more example (the only one for codes without examples).
+        name_rows = [i for i in range(n_codes) if NAME_AS_EXAMPLE or i not in with_ex] * NAME_REPEAT
+        ex_texts = [e for _, e in examples] + [code_texts[i] for i in name_rows]
+        ex_y = np.array([i for i, _ in examples] + name_rows)
         fit_texts = corpus + ex_texts
         self.tfidf = TfidfVectorizer(
             sublinear_tf=True, min_df=2 if len(fit_texts) >= 200 else 1, ngram_range=(1, 2), max_features=30000
@@ -313,6 +346,7 @@ class EmbeddedCoder:
         all_texts = [t if t.strip() else " " for t in texts] + flat
         emb = self.engine.embed(all_texts)
         P_all, raw_all = self._proba(all_texts, emb)
+        p_pos = self.sentiment_model.predict(all_texts, self._centre(emb)) if self.sentiment_model else None
         n = len(texts)
         out: list[TextCoding] = []
         starts: dict[int, int] = {}
@@ -328,13 +362,16 @@ class EmbeddedCoder:
                 s = starts[i]
                 cp = P_all[s : s + len(cl)]
                 craw = raw_all[s : s + len(cl)]
+                cpos = list(p_pos[s : s + len(cl)]) if p_pos is not None else [None] * len(cl)
             else:
                 cp = p[None, :]
                 craw = raw_all[i : i + 1]
-            out.append(self._decide(t, cl, p, raw_all[i], cp, craw))
+                cpos = [p_pos[i] if p_pos is not None else None]
+            tpos = p_pos[i] if p_pos is not None else None
+            out.append(self._decide(t, cl, p, raw_all[i], cp, craw, cpos, tpos))
         return out
 
-    def _decide(self, text, clauses, p, raw, cp, craw) -> TextCoding:
+    def _decide(self, text, clauses, p, raw, cp, craw, cpos=None, tpos=None) -> TextCoding:
         best = int(np.argmax(p))
         fits = raw >= self.floor
         support = np.maximum(p, cp.max(axis=0))
@@ -363,8 +400,16 @@ class EmbeddedCoder:
         assignments = []
         for k, (ci, feats) in sorted(chosen.items(), key=lambda kv: kv[1][0]):
             # The clause that carries the code gives its sentiment.
-            carrier = clauses[int(np.argmax(cp[:, k]))] if len(clauses) > 1 else text
-            sent = code_sentiment(carrier, text, self.codes[k].sentiment, self.context.coding_type)
+            ci_best = int(np.argmax(cp[:, k])) if len(clauses) > 1 else 0
+            carrier = clauses[ci_best] if len(clauses) > 1 else text
+            sent = code_sentiment(
+                carrier,
+                text,
+                self.codes[k].sentiment,
+                self.context.coding_type,
+                p_clause=None if cpos is None else _opt_float(cpos[ci_best]),
+                p_text=_opt_float(tpos),
+            )
             score = self._calibrate(feats)
             if self.record is not None:
                 self.record.append((self.keys[k], feats))
@@ -400,8 +445,8 @@ class EmbeddedCoder:
 # added from a clause, log #codes, log(1 + examples per code)]. Fitted by benchmarks/fit_calibration.py
 # on the five benchmark sets pooled (2,000-answer samples, each set weighted equally).
 CALIBRATION: dict[str, tuple[list[float], float]] = {
-    "zs": ([3.9343, -0.5275, -0.022, 0.9968, -0.7195, -0.6703, 0.0], -0.9767),
-    "sup": ([2.5069, 1.3139, -0.6969, 1.1178, -0.6348, 0.1059, 0.4024], -4.2767),
+    "zs": ([3.4084, -0.2412, -0.0754, 0.6377, -0.3005, -0.6778, 0.0], -0.6068),
+    "sup": ([1.1761, 1.4535, -0.3822, 1.1969, -0.3261, -0.1001, 0.5256], -2.876),
 }
 
 

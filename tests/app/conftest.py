@@ -1,14 +1,13 @@
-"""Fixtures for the app's tests: temp databases (empty, or with the sample survey coded) and AppTest."""
+"""Fixtures for the app's tests: temp databases, empty or with the sample survey coded (helpers.py drives AppTest)."""
 
 from __future__ import annotations
 
-import os
 import sqlite3
-from pathlib import Path
 
 import pytest
 
 from surveycoder_core import jobs, sample, service
+
 
 def copy_db(src: str, dst: str) -> None:
     """A consistent copy of a WAL database (the backup API folds the WAL in)."""

@@ -76,7 +76,7 @@ def test_stale_edit_is_refused_and_reloaded(coded_db):
     at.button(key="review_save").click().run()
     assert any("Someone else changed this response" in w.value for w in at.warning)
     assert response(path, qid, first["id"])["reviewed_by"] == "alice"
-    assert not response(path, qid, second["id"])["reviewed"]  # the click never lands on the next response  # nothing overwritten
+    assert not response(path, qid, second["id"])["reviewed"]  # the click never lands on the next one
 
 
 def test_agreement_and_recode_the_rest(coded_db):

@@ -41,7 +41,8 @@ PROJECT_NAME = "Wave **1** <i>NPS</i> [site](http://example.org) :smile:"
 
 pytestmark = [
     pytest.mark.browser,
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's /usr/bin/chromium (apt-get install chromium)"),
+    pytest.mark.skipif(not Path(CHROMIUM).exists(),
+                       reason="needs Debian's /usr/bin/chromium (apt-get install chromium)"),
 ]
 
 
@@ -231,9 +232,9 @@ def test_full_flow_upload_code_review_refine_rename_export_restart(browser, tmp_
         page = new_page(browser, server.url)
         nav(page, "Review")
         page.get_by_text(re.compile(r"1 of \d+ flagged reviewed")).first.wait_for()
-        nav(page, "Dashboard")
-        page.locator('[data-testid="stPlotlyChart"] .main-svg').first.wait_for()
-        assert "Renamed by the browser test" in page.locator('[data-testid="stPlotlyChart"]').first.inner_text()
+        nav(page, "Codebook")  # the renamed code is still the first one, under its new name
+        name = page.locator('[class*="st-key-cb_name_"] input').first
+        assert name.input_value() == "Renamed by the browser test"
     finally:
         server.stop()
 
@@ -263,6 +264,7 @@ def test_two_reviewers_never_overwrite_each_other_and_screenshots(browser, coded
 
         click(alice, "Accept as coded")
         wait_text(alice, "Saved the review")
+        alice.set_viewport_size({"width": 1440, "height": 1240})  # the app scrolls inside: show it all
         alice.screenshot(path=str(SHOTS / "review.png"), full_page=True)
         click(bob, "Save & mark reviewed")
         wait_text(bob, "Someone else changed this response")
@@ -286,3 +288,19 @@ def test_two_reviewers_never_overwrite_each_other_and_screenshots(browser, coded
     finally:
         server.stop()
         shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_sample_job_runs_in_the_background_through_refreshes_and_tabs(browser, tmp_path):
+    server = Server(str(tmp_path / "job.db"))
+    try:
+        page = new_page(browser, server.url)
+        click(page, "Try it with sample data")  # 148 distinct responses: a background job
+        page.get_by_role("heading", name="Run").first.wait_for()
+        page.reload()  # a refresh mid-job: the page finds the job again (state is in SQLite)
+        idle(page, 1.0)
+        other = new_page(browser, page.url)  # and a second tab on the same question
+        for tab in (page, other):
+            wait_text(tab, "Every response of this question is coded.", timeout=90_000)
+        assert page.get_by_text("Credits used").count() == 1
+    finally:
+        server.stop()
