@@ -23,9 +23,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
 
-from api.conftest import make_keys, start_server, stop  # noqa: E402
+from tests.api.conftest import make_keys, start_server, stop  # noqa: E402
 
 CHECKS_EXCLUDED = "positive_data_acceptance"
 

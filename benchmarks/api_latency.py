@@ -21,9 +21,8 @@ import httpx
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(ROOT / "tests"))
 
-from api.conftest import make_keys, make_responses, start_server, stop  # noqa: E402
+from tests.api.conftest import make_keys, make_responses, start_server, stop  # noqa: E402
 
 
 def percentile(values: list[float], q: float) -> float:

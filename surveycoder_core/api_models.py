@@ -11,7 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import ERROR_STATUS
-from .schemas import Job, Meta
+from .schemas import ErrorBody, ErrorEnvelope, Job, Meta
 
 Layout = Literal["wide_by_question", "columns_by_mention", "binary_dummy", "one_row_per_code"]
 ResolveAction = Literal["create_new", "assign_existing", "merge", "dismiss"]
@@ -89,16 +89,9 @@ class ListMeta(Meta):
     count: int
 
 
-class ErrorOut(BaseModel):
-    code: str
-    message: str
-    request_id: str | None = None
-    doc_url: str | None = None
-
-
-class ErrorEnvelopeOut(BaseModel):
-    success: Literal[False]
-    error: ErrorOut
+# The error envelope is the contract's own (schemas.py); the API documents it under these names.
+ErrorOut = ErrorBody
+ErrorEnvelopeOut = ErrorEnvelope
 
 
 class DataEnvelope(BaseModel):

@@ -14,7 +14,6 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from difflib import SequenceMatcher
 
-import numpy as np
 
 from .clauses import split_clauses
 from .engines.base import Assignment, CodeSpec, CodingContext, DraftCode, TextCoding, confidence_label
@@ -262,4 +261,3 @@ class EntityCoder:
 
 
 __all__ = ["entity_codebook", "fold_entities", "EntityCoder"]
-_ = np

@@ -70,11 +70,11 @@ def _code_all(coder, texts: list[str]) -> list[TextCoding]:
 
 def score_codings(rows: list[dict], codings: list[TextCoding], key_to_name: dict[str, str]) -> dict[str, Any]:
     tp = n_pred = n_gold = exact = covered = 0
+    jaccard = 0.0
     per_code: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # tp, fp, fn
     sent_ok = sent_n = 0
     by_level: dict[str, list[int]] = {lvl: [0, 0] for lvl in ("high", "medium", "low")}
     wrong = wrong_caught = flagged = 0
-    flagged_correct_resp = 0
     reasons: Counter[str] = Counter()
     for row, coding in zip(rows, codings):
         gold = _gold(row)
@@ -91,6 +91,7 @@ def score_codings(rows: list[dict], codings: list[TextCoding], key_to_name: dict
             reasons[reason] += 1
         covered += int(bool(pred))
         exact += int(pred == gold)
+        jaccard += len(pred & gold) / len(pred | gold) if (pred | gold) else 1.0
         tp += len(pred & gold)
         n_pred += len(pred)
         n_gold += len(gold)
@@ -113,11 +114,6 @@ def score_codings(rows: list[dict], codings: list[TextCoding], key_to_name: dict
             elif gsent.get(nm) is not None:
                 sent_n += 1
                 sent_ok += int(a.sentiment == gsent[nm])
-        if not pred and gold:
-            # A missed response counts as caught when it is flagged (no_code_fit).
-            pass
-        if needs and pred and pred <= gold:
-            flagged_correct_resp += 1
     n = len(rows)
     p = tp / n_pred if n_pred else 0.0
     r = tp / n_gold if n_gold else 0.0
@@ -131,6 +127,7 @@ def score_codings(rows: list[dict], codings: list[TextCoding], key_to_name: dict
         "micro_f1": 2 * p * r / (p + r) if p + r else 0.0,
         "macro_f1": float(np.mean(f1s)) if f1s else 0.0,
         "exact": exact / n if n else 0.0,
+        "jaccard": jaccard / n if n else 0.0,
         "coverage": covered / n if n else 0.0,
         "codes_per_response": n_pred / n if n else 0.0,
         "sentiment_acc": sent_ok / sent_n if sent_n else None,

@@ -14,8 +14,8 @@ LOW_SCORE = 0.4
 # multi-aspect answer for its weakest aside would flag almost all long answers.
 LOW_SCORE_EXTRA = 0.25
 # Two codes compete when the runner-up has at least this share of the leader's support.
-COMPETING_RATIO = 0.8
-COMPETING_MIN = 0.3
+COMPETING_RATIO = 0.6
+COMPETING_MIN = 0.2
 # Flag a response whose codes carry opposite sentiments (praise for one aspect, complaint about another).
 FLAG_OPPOSITE = True
 
@@ -27,12 +27,14 @@ def flag_for_review(coding: TextCoding, *, truncated: bool = False) -> tuple[boo
     if not coding.assignments:
         return True, "no_code_fit", "No code in the codebook fits this response; it may need a new code."
     assigned = {a.code_key for a in coding.assignments}
-    top = coding.assignments[0]
     # A candidate that was not assigned yet scores nearly as high as an assigned code.
     others = [(k, s) for k, s in coding.candidates if k not in assigned]
     if others:
         k2, s2 = others[0]
-        lead = max(a.score for a in coding.assignments)
+        # Compare like with like: candidate support against the assigned codes' own support
+        # (candidates carry the coder's raw support, assignments a calibrated score).
+        support = dict(coding.candidates)
+        lead = max((support.get(a.code_key, a.score) for a in coding.assignments), default=0.0)
         if s2 >= COMPETING_MIN and s2 >= COMPETING_RATIO * lead:
             return True, "competing_aspects", (
                 f"Another code ({k2}) is almost as likely as the one chosen; check which applies."
@@ -46,5 +48,4 @@ def flag_for_review(coding: TextCoding, *, truncated: bool = False) -> tuple[boo
         return True, "low_confidence", f"The engine is unsure about the code {w.code_key} (score {w.score:.2f})."
     if coding.sentiment_mixed and len(coding.assignments) == 1:
         return True, "mixed_sentiment", "The response mixes praise and criticism under a single code."
-    _ = top
     return False, None, None

@@ -23,6 +23,7 @@ from .naming import category_name, code_name, ctfidf_keywords
 from .sentiment import polarity, sentiment_label
 
 MAX_CODES = 60
+MERGE_SIMILARITY = 0.9
 SEED = 0
 
 
@@ -47,6 +48,23 @@ def _kmeans(X: np.ndarray, k: int) -> np.ndarray:
         return np.zeros(len(X), dtype=int)
     km = KMeans(n_clusters=k, n_init=2, random_state=SEED, max_iter=100)
     return km.fit_predict(X)
+
+
+def _merge_close(X: np.ndarray, labels: np.ndarray, threshold: float) -> np.ndarray:
+    labels = labels.copy()
+    while True:
+        ids = np.unique(labels)
+        if len(ids) < 2:
+            return labels
+        C = np.vstack([X[labels == c].mean(axis=0) for c in ids])
+        C /= np.maximum(np.linalg.norm(C, axis=1, keepdims=True), 1e-9)
+        S = C @ C.T
+        np.fill_diagonal(S, -1.0)
+        i, j = np.unravel_index(int(np.argmax(S)), S.shape)
+        if S[i, j] < threshold:
+            return labels
+        a, b = sorted((int(ids[i]), int(ids[j])))
+        labels[labels == b] = a
 
 
 def _short_example(texts: Sequence[str], idx: np.ndarray, X: np.ndarray) -> str:
@@ -77,6 +95,10 @@ def generate_themes(
     # Leave room for the stance splits below so the final count stays near the target.
     k = max(1, int(round(target_codes(n) * (1.0 if topics_only else 0.85))))
     labels = _kmeans(X, k) if n > 1 else np.zeros(n, dtype=int)
+    # k-means always returns k clusters; on homogeneous answers several are the same theme.
+    # Merge clusters whose centroids are near-duplicates (the themefinder gate: < 0.9 similar),
+    # so the number of codes follows the diversity of the answers, not only their count.
+    labels = _merge_close(X, labels, MERGE_SIMILARITY)
     if progress:
         progress(1, 3)
 
@@ -115,6 +137,7 @@ def generate_themes(
     used: set[str] = set()
     drafts: list[DraftCode | None] = []
     other_by_stance: dict[str, int] = {}
+    same_name: dict[tuple, int] = {}
     cents = np.vstack([X[labels == c].mean(axis=0) for c in range(m)])
     for c in range(m):
         idx = np.where(labels == c)[0]
@@ -145,6 +168,15 @@ def generate_themes(
                 words = []
                 if not (fallback and short[common] >= min(max(2, 0.05 * len(idx)), len(idx))):
                     fallback = None  # an incoherent cluster: call it what it is, "Other comments"
+        key = (tuple(sorted(words[:2])), stance) if words else None
+        if key is not None and key in same_name:
+            # Same two keywords and stance as an earlier cluster: the same theme, one code.
+            target = drafts[same_name[key]]
+            target.member_indices = sorted(target.member_indices + [keep[i] for i in idx.tolist()])
+            drafts.append(None)
+            continue
+        if key is not None:
+            same_name[key] = c
         if not words and not fallback and stance in other_by_stance:
             # A second incoherent cluster of the same stance joins the first: one "Other comments".
             target = drafts[other_by_stance[stance]]

@@ -194,3 +194,15 @@ def test_alternative_embedder_fails_clearly(tmp_path):
 def test_empty_input_codebook(engine):
     assert engine.generate_codebook([], CodingContext()) == []
     assert engine.generate_codebook(["", "  "], CodingContext()) == []
+
+
+def test_homogeneous_answers_give_few_codes(engine):
+    # 400 answers that say five things: the codebook follows the diversity, not the count.
+    base = ["The staff were lovely", "Staff were kind and friendly", "Nice friendly staff",
+            "Lovely caring staff", "The nurses were kind"]
+    tails = ["", ".", " overall", " today", "!", " as always", " thanks", " again"]
+    texts = [b + t for i, b in enumerate(base) for t in tails for _ in range(10)]
+    drafts = engine.generate_codebook(texts, CodingContext())
+    assert len(drafts) <= 8
+    names = [d.name for d in drafts]
+    assert len(set(names)) == len(names) and not any("(more)" in n for n in names)

@@ -73,6 +73,7 @@ SELF_TRAIN_FRAC = 0.5
 SELF_TRAIN_MAX = 3000  # cap on self-training rows (speed on 10k-answer questions)
 LR_C = 10.0
 LR_MAX_ITER = 150
+TFIDF_MAX_FEATURES = 20000
 N_CANDIDATES = 4
 
 
@@ -254,7 +255,7 @@ class EmbeddedCoder:
         ex_y = np.array([i for i, _ in examples] + name_rows)
         fit_texts = corpus + ex_texts
         self.tfidf = TfidfVectorizer(
-            sublinear_tf=True, min_df=2 if len(fit_texts) >= 200 else 1, ngram_range=(1, 2), max_features=30000
+            sublinear_tf=True, min_df=2 if len(fit_texts) >= 200 else 1, ngram_range=(1, 2), max_features=TFIDF_MAX_FEATURES
         ).fit(fit_texts)
         X_ex = self._stack(self._features(ex_texts))
         lr = LogisticRegression(C=LR_C, max_iter=LR_MAX_ITER).fit(X_ex, ex_y)
@@ -285,7 +286,13 @@ class EmbeddedCoder:
             X = sparse.vstack([X_ex, X_c[sel_arr]]).tocsr()
             y = np.concatenate([ex_y, pred[sel_arr]])
             w = np.concatenate([np.full(len(ex_y), 3.0), np.ones(len(sel_arr))])
-            self.model = LogisticRegression(C=LR_C, max_iter=LR_MAX_ITER).fit(X, y, sample_weight=w)
+            # Warm start from the examples-only model: same classes (every code has its name as
+            # an example), far fewer iterations to converge.
+            same_classes = set(np.unique(y)) == set(lr.classes_)
+            model = lr if same_classes else LogisticRegression(C=LR_C, max_iter=LR_MAX_ITER)
+            if same_classes:
+                model.set_params(warm_start=True)
+            self.model = model.fit(X, y, sample_weight=w)
         # Self-training already carries the question's prior; keep a mild shift only.
         self.log_prior_shift = np.zeros(n_codes)
 

@@ -22,16 +22,12 @@ from typing import Any
 import httpx
 import pytest
 
+from ..synthetic import SEED_BRAND_EXAMPLE
+
 ROOT = Path(__file__).resolve().parents[2]
 TEST_RPM = 100_000
 
-BRANDS = [
-    {"id": "R001", "text": "I love Nike because of their innovation and comfort"},
-    {"id": "R002", "text": "Adidas has the best designs, especially the Originals line"},
-    {"id": "R003", "text": "Nike is overpriced, I switched to New Balance last year"},
-    {"id": "R004", "text": "I don't really care about brands, I just buy whatever is on sale"},
-    {"id": "R005", "text": "Puma has great collaborations with designers like Rihanna"},
-]
+BRANDS = SEED_BRAND_EXAMPLE
 
 _THEMES = [
     ("The price is too high for what you get", ["expensive", "overpriced", "costs too much", "not worth the money"]),
