@@ -95,8 +95,6 @@ else:
             st.text(item["text"])  # plain text: a verbatim is never rendered as HTML or markdown
         with st.container(key="review_meta"):
             if note := item.get("review_note"):
-                for code_id, code in codes.items():  # the engine's note may name codes by id
-                    note = note.replace(code_id, f"“{code['name']}”")
                 st.text("Why it is flagged: " + note)
             if item.get("attributes"):
                 st.text(" · ".join(f"{k}: {v}" for k, v in item["attributes"].items()))

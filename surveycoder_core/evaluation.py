@@ -251,7 +251,7 @@ def format_report(report: dict) -> str:
     reports = report if isinstance(report, list) else [report]
     lines: list[str] = []
     head = (
-        f"{'dataset':34} {'mode':5} {'n':>6} {'microF1':>7} {'macroF1':>7} {'exact':>6} {'cover':>6} "
+        f"{'dataset':34} {'mode':5} {'n':>6} {'microF1':>7} {'macroF1':>7} {'exact':>6} {'jacc':>6} {'cover':>6} "
         f"{'c/resp':>6} {'sentAcc':>7} {'P@high':>12} {'P@med':>12} {'P@low':>12} {'caught':>6} {'flagged':>7} {'sec':>5}"
     )
     lines.append(head)
@@ -264,7 +264,7 @@ def format_report(report: dict) -> str:
             lv = lambda k: f"{_f(pl[k]['precision'], 2)} ({pl[k]['n']})"  # noqa: E731
             lines.append(
                 f"{rep['dataset'][:34]:34} {mode:5} {m['n']:>6} {_f(m['micro_f1']):>7} {_f(m['macro_f1']):>7} "
-                f"{_f(m['exact']):>6} {_f(m['coverage']):>6} {_f(m['codes_per_response'], 2):>6} "
+                f"{_f(m['exact']):>6} {_f(m['jaccard']):>6} {_f(m['coverage']):>6} {_f(m['codes_per_response'], 2):>6} "
                 f"{_f(m['sentiment_acc']):>7} {lv('high'):>12} {lv('medium'):>12} {lv('low'):>12} "
                 f"{_f(m['review']['wrong_caught_share'], 2):>6} {_f(m['review']['flagged_share'], 2):>7} {m['seconds']:>5.1f}"
             )

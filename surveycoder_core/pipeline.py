@@ -94,6 +94,7 @@ def coding_stage(db: sqlite_utils.Database, question_id: str, engine: Engine, ho
         return 0
     set_question_status(db, question_id, "coding")
     specs = code_specs(db, question_id)
+    names = {s.key: s.name for s in specs}
     context = context_for(question)
     hooks.progress("coding", 0, total)
     try:
@@ -118,7 +119,8 @@ def coding_stage(db: sqlite_utils.Database, question_id: str, engine: Engine, ho
             raise EngineError(
                 f"failed at batch {start // batch_size + 1} of {batches}; {done} of {total} coded: {exc}"
             ) from exc
-        flags = [Flag(*flag_for_review(c, truncated=bool(r["truncated"]))) for r, c in zip(batch, codings, strict=True)]
+        flags = [Flag(*flag_for_review(c, truncated=bool(r["truncated"]), names=names))
+                 for r, c in zip(batch, codings, strict=True)]
         with write(db):
             charged = save_codings(db, batch, codings, flags, source=engine.name, codebook_version=version,
                                    sentiment_override=force_neutral)

@@ -6,6 +6,8 @@ minority of responses (measured by ``evaluation.py``: "caught" vs "flagged").
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from .engines.base import TextCoding
 
 # A response is flagged when its weakest assignment is below this calibrated probability.
@@ -20,8 +22,16 @@ COMPETING_MIN = 0.2
 FLAG_OPPOSITE = True
 
 
-def flag_for_review(coding: TextCoding, *, truncated: bool = False) -> tuple[bool, str | None, str | None]:
-    """(needs_review, review_reason token from schemas.REVIEW_REASONS, plain-words note)."""
+def flag_for_review(
+    coding: TextCoding, *, truncated: bool = False, names: Mapping[str, str] | None = None
+) -> tuple[bool, str | None, str | None]:
+    """(needs_review, review_reason token from schemas.REVIEW_REASONS, plain-words note).
+
+    ``names`` maps code keys to code names so the note speaks of codes as people know them.
+    """
+    def label(key: str) -> str:
+        return f"“{names[key]}”" if names and key in names else key
+
     if truncated:
         return True, "too_long_truncated", "The response was cut to the length limit before coding; check the rest."
     if not coding.assignments:
@@ -37,7 +47,7 @@ def flag_for_review(coding: TextCoding, *, truncated: bool = False) -> tuple[boo
         lead = max((support.get(a.code_key, a.score) for a in coding.assignments), default=0.0)
         if s2 >= COMPETING_MIN and s2 >= COMPETING_RATIO * lead:
             return True, "competing_aspects", (
-                f"Another code ({k2}) is almost as likely as the one chosen; check which applies."
+                f"Another code ({label(k2)}) is almost as likely as the one chosen; check which applies."
             )
     sents = {a.sentiment for a in coding.assignments}
     if FLAG_OPPOSITE and "Positive" in sents and "Negative" in sents and len(coding.assignments) > 1:
@@ -45,7 +55,7 @@ def flag_for_review(coding: TextCoding, *, truncated: bool = False) -> tuple[boo
     weak = [a for i, a in enumerate(coding.assignments) if a.score < (LOW_SCORE if i == 0 else LOW_SCORE_EXTRA)]
     if weak:
         w = weak[0]
-        return True, "low_confidence", f"The engine is unsure about the code {w.code_key} (score {w.score:.2f})."
+        return True, "low_confidence", f"The engine is unsure about the code {label(w.code_key)} (score {w.score:.2f})."
     if coding.sentiment_mixed and len(coding.assignments) == 1:
         return True, "mixed_sentiment", "The response mixes praise and criticism under a single code."
     return False, None, None

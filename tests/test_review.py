@@ -32,3 +32,12 @@ def test_opposite_sentiments_compete():
     c = TextCoding([_a("x", 0.9, "Positive"), _a("y", 0.85, "Negative")], candidates=[("x", 0.9), ("y", 0.85)])
     needs, token, _ = flag_for_review(c)
     assert needs and token == "competing_aspects"
+
+
+def test_notes_name_codes_by_their_names() -> None:
+    from surveycoder_core.engines.base import Assignment, TextCoding
+    from surveycoder_core.review import flag_for_review
+
+    coding = TextCoding(assignments=[Assignment("k1", "Positive", 0.2, "low")], candidates=[("k1", 0.2)])
+    flagged, reason, note = flag_for_review(coding, names={"k1": "Friendly staff"})
+    assert flagged and reason == "low_confidence" and "“Friendly staff”" in note and "k1" not in note

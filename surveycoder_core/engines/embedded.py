@@ -5,15 +5,22 @@ How it codes (``prepare`` builds the "coding manual" once, ``code`` applies it b
 * Every code is represented by the embedding of its cleaned name (with its category) and definition,
   plus the content words of its name (a code's own words appearing in a text is strong evidence).
 * Without human examples, a text's score for a code is the cosine between mean-centred vectors
-  plus a lexical bonus, turned into probabilities with a softmax whose temperature was set so the
-  confidence levels are honest (see ``evaluation.py``).
-* With examples (``CodeSpec.examples``), a logistic regression on [embedding, TF-IDF] learns the codes;
-  its class prior is re-estimated on the whole question (EM, damped) and it is retrained once on the
-  confidently coded answers of the question (self-training). Both were measured to help on every
-  benchmark set (see the report in ``benchmarks/eval_quality.py``).
+  plus a lexical bonus, turned into probabilities with a softmax; the code prior is re-estimated
+  over the question's answers (damped EM: human codes are far from balanced). Catch-all codes
+  ("Other", "Anecdotes/miscellaneous") take the answers whose best real code is weak.
+* With examples (``CodeSpec.examples``), a logistic regression on [embedding, TF-IDF] learns the
+  codes (each code's name counts as one more example); its prior is re-estimated on the question
+  (damped EM) and it is retrained once on the confidently coded answers (self-training).
 * Texts are split into clauses: the whole text gives the main code, a clause whose best code is
-  different and clearly supported adds a second (multi-label), and each code's sentiment is read from
-  the clause that carries it.
+  different and clearly supported adds a further code (multi-label), and each code's sentiment is
+  read from the clause that carries it (VADER + a sentiment model learnt from the question itself).
+* ``score`` is a calibrated probability: a logistic map of the evidence fitted once on the
+  benchmark sets pooled (``benchmarks/fit_calibration.py``), so "high" means the same everywhere.
+* A text with no letters, or whose best support is among the weakest 3 % of the question, gets no
+  code (review flags it ``no_code_fit``).
+
+Every constant below was measured with ``benchmarks/eval_quality.py`` on all benchmark sets and
+kept only if it helped across them (see the comments on each).
 """
 
 from __future__ import annotations
@@ -45,7 +52,7 @@ from .base import (
 # ---- tuning constants (measured on the benchmark sets, kept identical for every dataset) ----
 LEX_WEIGHT = 0.3  # bonus per matched code word (scaled by 1/sqrt(#code words))
 ZS_TEMPERATURE = 0.06  # softmax temperature over zero-shot scores
-ZS_REFINE = 0.0  # zero-shot: weight of the confident-answers prototype mixed into each code vector
+ZS_REFINE = 0.0  # zero-shot prototype refinement from confident answers (measured: mixed, off)
 ZS_REFINE_SHARE = 0.3
 ZS_PRIOR_DAMP = 0.7  # zero-shot: damped EM re-estimation of the code prior over the question (0 = off)
 ZS_MIN_SIM = 0.05  # small questions: below this best zero-shot score nothing fits
@@ -67,7 +74,7 @@ EXTRA_MIN_WORDS = 3
 EXTRA_MIN_SCORE = 0.25  # ... and (zero-shot) its calibrated score this
 NAME_AS_EXAMPLE = True  # with examples: also use each code's name as an example (measured: helps on all sets)
 NAME_REPEAT = 1  # ... counted this many times
-ZS_BLEND = 0.0  # with examples: weight of the zero-shot (code name) evidence in the product of experts
+ZS_BLEND = 0.0  # with examples: zero-shot evidence in a product of experts (measured: hurt Banking77, off)
 PRIOR_DAMP = 0.5
 SELF_TRAIN_FRAC = 0.5
 SELF_TRAIN_MAX = 3000  # cap on self-training rows (speed on 10k-answer questions)

@@ -10,6 +10,7 @@ import openpyxl
 import pytest
 from surveycoder.client import SurveyCoderError
 
+from ..synthetic import CODEBOOK
 from .conftest import BRANDS, TEST_RPM, Server, make_responses
 
 LAYOUTS = ["wide_by_question", "columns_by_mention", "binary_dummy", "one_row_per_code"]
@@ -164,10 +165,19 @@ def test_projects_visible_to_the_app_layer(server: Server, coded: dict[str, Any]
         assert one["questions"][0]["id"] == coded["question_id"]
 
 
+PARKING = ["the parking is impossible to find", "no parking spaces near the entrance", "parking costs too much",
+           "could not park anywhere", "the car park was full again", "parking machine was broken",
+           "parking bays are far too narrow", "had to park miles away"]
+
+
 def test_resolve_merge_and_assign_existing(sdk: Any) -> None:
-    coded = sdk.code(make_responses(40, seed=21, prefix="M"), question_text="What did you think of your order?")
+    # A given codebook without a parking code and a group of parking comments: the refinement
+    # agent must have something to suggest (a new code for them at least).
+    responses = make_responses(30, seed=21, prefix="M") + [{"id": f"P{i}", "text": t} for i, t in enumerate(PARKING)]
+    coded = sdk.code(responses, codebook=CODEBOOK, question_text="What did you think of your visit?")
     pid, qid = coded["project_id"], coded["question_id"]
     suggestions = sdk.refinement_suggestions(pid, qid)["suggestions"]
+    assert suggestions, "themes outside the given codebook must come back as suggestions"
     merges = [s for s in suggestions if s["action"] == "merge"]
     if merges:  # a merge suggestion names both codes: resolving it needs no ids from the caller
         merged = sdk.resolve_refinement(pid, qid, merges[0]["id"], "merge")
