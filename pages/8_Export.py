@@ -40,7 +40,7 @@ def model():
     return service.export_questions(project["id"], chosen, db_path=path)
 
 
-d = st.columns(3)
+d = st.columns(4)
 d[0].download_button("CSV", lambda: exports.export_csv(model(), options, bom=True), f"{stem}.csv", "text/csv",
                      icon=":material/table:", disabled=not chosen, key="export_csv", width="stretch")
 d[1].download_button("Excel (.xlsx)", lambda: exports.export_xlsx(model(), options), f"{stem}.xlsx",
@@ -48,6 +48,9 @@ d[1].download_button("Excel (.xlsx)", lambda: exports.export_xlsx(model(), optio
                      icon=":material/grid_on:", disabled=not chosen, key="export_xlsx", width="stretch")
 d[2].download_button("SPSS (.sav)", lambda: exports.export_sav(model()), f"{stem}.sav", "application/octet-stream",
                      icon=":material/analytics:", disabled=not chosen, key="export_sav", width="stretch")
+d[3].download_button("Results (JSON)", lambda: exports.export_json(service.get_result(qid, db_path=path)),
+                     f"{stem}.json", "application/json", icon=":material/data_object:", key="export_json",
+                     width="stretch", help="The current question in the API's result envelope")
 st.caption("SPSS files always use one 0/1 variable per code (labelled No/Yes) plus the respondent id.")
 if chosen and st.toggle("Preview the first rows", key="export_preview"):
     preview, err = _ui.call(lambda: exports.build_table(model(), options).head(20))

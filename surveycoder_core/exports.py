@@ -376,3 +376,14 @@ def export_review_log_csv(rows: list[dict[str, Any]]) -> str:
         [[row.get(key) for key in REVIEW_LOG_COLUMNS] for row in rows], columns=REVIEW_LOG_COLUMNS, dtype=object
     )
     return frame_to_csv(frame)
+
+
+def export_json(result: Any) -> str:
+    """The coded question as the API's result envelope (``CodeResultData`` → ``{success, data, meta}``).
+
+    The same shape POST /v2/code and ``surveycoder code`` return, so a file exported from the app
+    can be read by anything written against the API.
+    """
+    from .schemas import CodeResponseSync
+
+    return CodeResponseSync(data=result).model_dump_json(indent=2)

@@ -185,3 +185,15 @@ def test_review_flags_and_suggestions_are_stored(db_path: Path, engine) -> None:
         pending = rows(db, "SELECT * FROM suggestions WHERE question_id = ? AND status = 'pending'",
                        (data.question_id,))
     assert pending, "themes outside the given codebook must become suggestions"
+
+
+def test_json_export_is_the_api_envelope(db_path: Path, engine) -> None:
+    import json
+
+    from surveycoder_core.exports import export_json
+
+    req = CodeRequest.model_validate({"responses": SEED_BRAND_EXAMPLE})
+    data = service.code_request(req, db_path=db_path, engine=engine).data
+    body = json.loads(export_json(service.get_result(data.question_id, db_path=db_path)))
+    assert body["success"] is True and body["meta"]["mode"] == "sync"
+    assert body["data"] == json.loads(data.model_dump_json())
