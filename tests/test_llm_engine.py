@@ -356,3 +356,23 @@ def test_reply_models_are_lenient_about_cosmetic_slips() -> None:
     assert (third.codes[0].sentiment, third.codes[0].confidence) == ("Neutral", 0.5)
     themes = ThemesReply.model_validate({"themes": [{"name": "A", "category": None, "keywords": None}]})
     assert themes.themes[0].category == "" and themes.themes[0].keywords == []
+
+
+def test_whole_pipeline_on_the_llm_engine(server: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """get_engine("llm") from the environment, through the service layer into SQLite and back."""
+    from surveycoder_core import service
+    from surveycoder_core.engines import get_engine
+    from surveycoder_core.schemas import CodeRequest
+
+    monkeypatch.setenv("SURVEYCODER_LLM_BASE_URL", f"{server}/v1")
+    monkeypatch.setenv("SURVEYCODER_LLM_API_KEY", "test-key")
+    monkeypatch.setenv("SURVEYCODER_LLM_MODEL", _model())
+    db = tmp_path / "llm.db"
+    engine = get_engine("llm", db_path=db)
+    texts = ["the price is too high", "staff were friendly", "price too high and staff friendly", "n/a"]
+    req = CodeRequest.model_validate({"responses": [{"id": f"L{i}", "text": t} for i, t in enumerate(texts)]})
+    data = service.code_request(req, db_path=db, engine=engine).data
+    assert [r.id for r in data.results] == ["L0", "L1", "L2", "L3"]
+    assert data.results[3].status == "no_data" and data.credits_used == 3
+    names = {c.name for cat in data.codebook for c in cat.codes}
+    assert names and {a.name for r in data.results for a in r.codes} <= names
