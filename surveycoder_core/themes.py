@@ -6,8 +6,10 @@ Steps (all deterministic, fixed seeds):
 2. A cluster whose members are clearly split between praise and complaint becomes two codes,
    because grouping agree and disagree into one theme is what users reject.
 3. Tiny clusters are folded into their nearest neighbour (no "outlier" bin: every answer is a member).
-4. Codes get c-TF-IDF names, a one-sentence definition and an expected sentiment; they are grouped
-   into 2–8 categories by clustering the code centroids.
+4. Codes get human names from their c-TF-IDF terms (naming.ThemeNamer: head topic phrase, stance
+   only when one-sided, no people's names), a one-sentence definition and an expected sentiment;
+   they are grouped into 2–8 categories by clustering the code centroids, each named after the
+   topic its codes share.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .engines.base import CodingContext, DraftCode, Progress
-from .naming import category_name, code_name, ctfidf_keywords
+from .naming import ThemeNamer, ctfidf_keywords
 from .sentiment import polarity, sentiment_label
 
 MAX_CODES = 60
@@ -134,6 +136,7 @@ def generate_themes(
         progress(2, 3)
 
     kws = ctfidf_keywords(sub, labels, m, top=6)
+    namer = ThemeNamer(sub, labels, m)
     used: set[str] = set()
     drafts: list[DraftCode | None] = []
     other_by_stance: dict[str, int] = {}
@@ -185,15 +188,13 @@ def generate_themes(
             continue
         if not words and not fallback:
             other_by_stance[stance] = c
-        name = code_name(words, stance, used, with_stance=not topics_only, fallback=fallback)
-        about = ", ".join(words[:3]) if words else "miscellaneous points"
-        stance_words = {
-            "Positive": " that praise it",
-            "Negative": " that complain about it",
-            "Mixed": " with both praise and criticism",
-        }.get(stance, "")
         example = _short_example(sub, idx, X)
-        definition = f"Responses about {about}{stance_words}, e.g. “{example}”."
+        # The commonest short answer names a cluster only when it is common ("Nothing", "No comment").
+        if fallback and short[common] < min(max(2, 0.05 * len(idx)), len(idx)):
+            fallback = None
+        k_name = c if words else -1
+        name = namer.code_name(k_name, stance, used, with_stance=not topics_only, fallback=fallback, keywords=kws[c])
+        definition = namer.definition(k_name, stance, example, fallback=fallback, with_stance=not topics_only)
         cohesion = float(np.mean(X[idx] @ (cents[c] / max(np.linalg.norm(cents[c]), 1e-9))))
         drafts.append(
             DraftCode(
@@ -215,13 +216,11 @@ def generate_themes(
         cat_labels = AgglomerativeClustering(n_clusters=n_cat, linkage="ward").fit_predict(_centre(cents) if m >= 5 else cents)
     else:
         cat_labels = np.zeros(m, dtype=int)
-    doc_cat = cat_labels[labels]
-    cat_kws = ctfidf_keywords(sub, doc_cat, n_cat, top=6)
-    cat_used: set[str] = set()
-    cat_names = [category_name([k for k in cat_kws[g] if " " not in k] or cat_kws[g], cat_used) for g in range(n_cat)]
+    cat_names = namer.category_names(cat_labels, n_cat)
     for c, d in enumerate(drafts):
         if d is not None:
             d.category = cat_names[int(cat_labels[c])]
+            d.name = namer.specific_name(c, d.name, d.category, used, kws[c])
     if progress:
         progress(3, 3)
     out = [d for d in drafts if d is not None]

@@ -206,3 +206,78 @@ def test_homogeneous_answers_give_few_codes(engine):
     assert len(drafts) <= 8
     names = [d.name for d in drafts]
     assert len(set(names)) == len(names) and not any("(more)" in n for n in names)
+
+
+def test_review_flags_the_least_certain_minority(engine):
+    # The coder ranks a question's answers (weakest calibrated score, less a penalty per extra code)
+    # and hands review.py a per-question cut, so the review queue is a minority whatever its accuracy.
+    from surveycoder_core.review import flag_for_review, review_priority
+
+    texts = [f"{t}{tail}" for t in CORPUS for tail in ("", " today", " this time", " again")]
+    coder = engine.prepare(CODEBOOK, texts, CodingContext())
+    assert coder.review_cut is not None
+    out = coder.code(texts)
+    assert all(getattr(tc, "review_cut", None) == coder.review_cut for tc in out)
+    flags = [flag_for_review(tc)[0] for tc in out]
+    assert 0 < sum(flags) <= 0.4 * len(texts)
+    prio = [review_priority(tc) for tc in out if tc.assignments]
+    flagged_p = [review_priority(tc) for tc, f in zip(out, flags) if f and tc.assignments]
+    assert all(p < coder.review_cut for p in flagged_p) and min(prio) in flagged_p
+
+
+def test_broad_code_competes_for_its_category(engine):
+    from surveycoder_core.engines.embedded import GENERAL_GAP
+
+    book = [
+        CodeSpec(key="sg", name="Staff: General", category="Staff"),
+        CodeSpec(key="sa", name="Attitude of staff", category="Staff"),
+        CodeSpec(key="wait", name="Waiting times", category="Access"),
+        CodeSpec(key="park", name="Parking", category="Access"),
+    ]
+    coder = engine.prepare(book, CORPUS, CodingContext())
+    if GENERAL_GAP is None:
+        return
+    assert [g for g, _ in coder.general_groups] == [0]
+    texts = STAFF_POS[:3]
+    S = coder._zs_scores(texts, engine.embed(texts))
+    assert (S[:, 0] >= S[:, 1] - GENERAL_GAP - 1e-9).all()
+
+
+# ---- naming of generated codes (see also tests/test_naming.py)
+_EVALUATIVE = {"good", "great", "fine", "better", "brilliant", "happy", "able", "thank", "thanks", "week", "months"}
+
+
+def test_generated_names_read_like_a_researchers_draft(engine):
+    named_person = [
+        "Darren was brilliant", "Darren was so kind to me", "Darren really helped", "Thanks to Darren",
+        "Darren was lovely", "Darren made me feel safe", "I want to thank Darren", "Darren is the best",
+        "Darren listened to me", "Darren was fantastic",
+    ]
+    gp = [
+        "Could not get a GP appointment", "GP appointments are impossible to get", "Waited weeks to see my GP",
+        "The GP surgery never answers the phone", "No GP appointments for weeks", "My GP is never available",
+    ]
+    texts = CORPUS + named_person + gp
+    drafts = engine.generate_codebook(texts, CodingContext())
+    assert [d.name for d in drafts] == [d.name for d in engine.generate_codebook(texts, CodingContext())]
+    names = [d.name for d in drafts] + list({d.category for d in drafts})
+    for n in names:
+        assert "darren" not in n.lower()  # never a person's name
+        assert not re.search(r"\d", n)
+        topic = re.sub(r"^(Praise for|Complaints about)\s+", "", n)
+        assert topic.split()[-1].lower() not in _EVALUATIVE, n
+        assert not re.search(r"\b(cluster|topic)\b", n, re.I)
+    for d in drafts:
+        assert "darren" not in d.definition.lower()
+        plain = re.sub(r"“[^”]*”", "", d.definition).replace("e.g.", "eg")
+        assert plain.count(".") == 1 and "mainly about" not in plain  # one sentence, no keyword list
+    gp_codes = [d for d in drafts if any(texts[i] in gp for i in d.member_indices)]
+    assert any("GP" in d.name.split() for d in gp_codes)  # acronym keeps its case
+    park = [d for d in drafts if any(texts[i] in PARK_NEG for i in d.member_indices)]
+    assert any("parking" in d.name.lower() for d in park)
+    # stance wording only where the code is one-sided
+    for d in drafts:
+        if d.name.startswith("Praise for"):
+            assert d.sentiment == "Positive"
+        if d.name.startswith("Complaints about"):
+            assert d.sentiment == "Negative"

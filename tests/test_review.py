@@ -41,3 +41,40 @@ def test_notes_name_codes_by_their_names() -> None:
     coding = TextCoding(assignments=[Assignment("k1", "Positive", 0.2, "low")], candidates=[("k1", 0.2)])
     flagged, reason, note = flag_for_review(coding, names={"k1": "Friendly staff"})
     assert flagged and reason == "low_confidence" and "“Friendly staff”" in note and "k1" not in note
+
+
+def _rel(assignments, cut, candidates=None, mixed=False):
+    c = TextCoding(assignments, candidates=candidates or [(a.code_key, a.score) for a in assignments],
+                   sentiment_mixed=mixed)
+    c.review_cut = cut  # set by the embedded coder: the question's least certain share
+    return c
+
+
+def test_relative_cut_flags_only_the_least_certain():
+    # Below the question's cut: flagged, whatever the absolute score.
+    needs, token, note = flag_for_review(_rel([_a("x", 0.62)], 0.65), names={"x": "Parking"})
+    assert needs and token == "low_confidence" and "“Parking”" in note
+    # Above the cut: not flagged, even with a low absolute score or opposite sentiments.
+    assert flag_for_review(_rel([_a("x", 0.3)], 0.2))[0] is False
+    opp = _rel([_a("x", 0.9, "Positive"), _a("y", 0.8, "Negative")], 0.5)
+    assert flag_for_review(opp)[0] is False
+    assert flag_for_review(_rel([_a("x", 0.9)], 0.5, mixed=True))[0] is False
+    # The weakest assignment decides; the reason says what else is going on.
+    needs, token, _ = flag_for_review(_rel([_a("x", 0.9, "Positive"), _a("y", 0.3, "Negative")], 0.5))
+    assert needs and token == "competing_aspects"
+    needs, token, _ = flag_for_review(_rel([_a("x", 0.4)], 0.5, candidates=[("x", 0.4), ("y", 0.35)]))
+    assert needs and token == "competing_aspects"
+    # Hard reasons always flag; a confident answer is never flagged by a high cut.
+    assert flag_for_review(_rel([], 0.5))[1] == "no_code_fit"
+    assert flag_for_review(_rel([_a("x", 0.9)], 0.5), truncated=True)[1] == "too_long_truncated"
+    assert flag_for_review(_rel([_a("x", 0.8)], 0.95))[0] is False
+
+
+def test_extra_codes_rank_first_for_review():
+    from surveycoder_core.review import review_priority
+
+    one = TextCoding([_a("x", 0.7)])
+    two = TextCoding([_a("x", 0.8), _a("y", 0.7)])
+    assert review_priority(two) < review_priority(one)
+    assert flag_for_review(_rel([_a("x", 0.7)], 0.6))[0] is False
+    assert flag_for_review(_rel([_a("x", 0.8), _a("y", 0.7)], 0.6))[0] is True

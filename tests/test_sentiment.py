@@ -44,3 +44,44 @@ def test_clause_splitting():
     ]
     # a one-word fragment is glued to its neighbour, never a clause of its own
     assert all(len(c.split()) >= 2 for c in split_clauses("Good. But slow service and also noisy rooms"))
+
+
+def test_nothing_answers():
+    from surveycoder_core.sentiment import nothing_answer
+
+    for t in ("Nothing, everything was perfect", "No complaints at all", "Can't fault anything",
+              "Nothing to improve", "None - great service"):
+        assert nothing_answer(t) == "praise", t
+        assert code_sentiment(t, t) == "Positive", t
+    for t in ("Nothing", "Nothing really.", "None", "Nothing that I can think of"):
+        assert nothing_answer(t) == "bare", t
+        assert code_sentiment(t, t) == "Neutral", t
+        assert code_sentiment(t, t, question="What could we improve?") == "Positive"
+        assert code_sentiment(t, t, question="What did you like about the service?") == "Negative"
+    for t in ("Nothing special about the food", "The food was nothing special", "No one answered the phone"):
+        assert nothing_answer(t) is None, t
+
+
+def test_complaint_idioms_and_suggestions():
+    assert sentiment_label("I definitely wouldn't go back.") == "Negative"
+    assert sentiment_label("Never again!") == "Negative"
+    assert sentiment_label("Don't waste your money") == "Negative"
+    assert sentiment_label("More therapy choices.") == "Negative"
+    assert sentiment_label("Better than I expected, lovely") == "Positive"
+    # negated complaints are praise
+    t = "There is nothing that could have been better, everything was exceptional."
+    assert code_sentiment(t, t) == "Positive"
+
+
+def test_bare_nothing_takes_its_stance_from_the_code_name():
+    assert code_sentiment("Nothing", "Nothing", code_name="Nothing to improve") == "Positive"
+    assert code_sentiment("Nothing", "Nothing", code_name="Nothing was good") == "Negative"
+    t = "I can’t think of anything"
+    assert code_sentiment(t, t, code_name="Couldn't be improved") == "Positive"
+    t = "I don’t feel there has been anything to improve"
+    assert code_sentiment(t, t) == "Positive"
+
+
+def test_requests_are_suggestions():
+    assert sentiment_label("Provide someone to talk to in the evenings") == "Negative"
+    assert sentiment_label("A few more cups of tea.") == "Negative"
