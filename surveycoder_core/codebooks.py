@@ -114,10 +114,11 @@ def save_given_codebook(db: sqlite_utils.Database, question_id: str, codebook: C
     bump_version(db, question_id, actor, "codebook imported")
 
 
-def save_drafts(db: sqlite_utils.Database, question_id: str, drafts: Sequence[DraftCode], actor: str) -> None:
-    """Store a generated codebook (inside a write)."""
+def save_drafts(db: sqlite_utils.Database, question_id: str, drafts: Sequence[DraftCode], actor: str,
+                examples: dict[int, list[str]] | None = None) -> None:
+    """Store a generated codebook (inside a write); ``examples`` by draft index."""
     used: set[str] = set()
-    for d in drafts:
+    for n, d in enumerate(drafts):
         name = d.name
         suffix = 2
         while name.casefold() in used:  # names must stay unique within a question
@@ -125,7 +126,7 @@ def save_drafts(db: sqlite_utils.Database, question_id: str, drafts: Sequence[Dr
             suffix += 1
         used.add(name.casefold())
         insert_code(db, question_id, name=name, category=d.category, definition=d.definition,
-                    sentiment=d.sentiment, keywords=d.keywords)
+                    sentiment=d.sentiment, keywords=d.keywords, examples=(examples or {}).get(n, ()))
     bump_version(db, question_id, actor, "codebook generated")
 
 

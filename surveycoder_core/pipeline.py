@@ -10,14 +10,17 @@ from __future__ import annotations
 
 import logging
 import os
+import re
+from collections.abc import Sequence
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import numpy as np
 import sqlite_utils
 
 from .codebooks import code_specs, has_codebook, save_drafts
 from .credits import charge
-from .engines.base import CodingContext, Engine
+from .engines.base import CodingContext, DraftCode, Engine
 from .errors import EngineError, InvalidStateError, SurveyCoderError
 from .projects import get_question, set_question_status
 from .responses import Flag, canonical_texts, pending_canonical, save_codings
@@ -27,6 +30,7 @@ from .store import write
 log = logging.getLogger(__name__)
 
 BATCH_SIZE = 500
+EXAMPLES_PER_CODE = 10
 STAGES = ("ingest", "codebook", "coding", "review")
 
 
@@ -72,8 +76,9 @@ def generate_codebook_stage(db: sqlite_utils.Database, question_id: str, engine:
     if not drafts:
         raise EngineError("codebook generation found no themes in the responses",
                           code="CODEBOOK_GENERATION_FAILED")
+    examples = central_examples(engine, texts, drafts) if question["coding_type"] != "entity" else {}
     with write(db):
-        save_drafts(db, question_id, drafts, engine.name)
+        save_drafts(db, question_id, drafts, engine.name, examples=examples)
     set_question_status(db, question_id, "codebook_ready")
     hooks.progress("codebook", len(texts), len(texts))
 
@@ -81,6 +86,33 @@ def generate_codebook_stage(db: sqlite_utils.Database, question_id: str, engine:
 def batch_size_setting() -> int:
     """Responses per checkpoint: ``SURVEYCODER_BATCH_SIZE`` or :data:`BATCH_SIZE`."""
     return max(1, int(os.environ.get("SURVEYCODER_BATCH_SIZE") or BATCH_SIZE))
+
+
+CATCH_ALL = re.compile(r"^(other|miscellaneous|various|further)\b|\bother comments\b", re.IGNORECASE)
+
+
+def central_examples(engine: Engine, texts: Sequence[str], drafts: Sequence[DraftCode],
+                     k: int = EXAMPLES_PER_CODE) -> dict[int, list[str]]:
+    """The ``k`` members nearest each generated theme's centre, as the code's calibration examples.
+
+    A generated code *is* its cluster: coding against these examples keeps the assignments
+    faithful to the themes that were found, however well or badly the name describes them.
+    Catch-all themes ("Other comments") get none, so they do not attract what fits nowhere.
+    """
+    if not texts:
+        return {}
+    vectors = np.asarray(engine.embed(list(texts)), dtype=np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True) + 1e-9
+    out: dict[int, list[str]] = {}
+    for n, draft in enumerate(drafts):
+        members = [i for i in draft.member_indices if 0 <= i < len(texts)]
+        if not members or CATCH_ALL.search(draft.name):
+            continue
+        block = vectors[members]
+        centre = block.mean(axis=0)
+        order = np.lexsort((np.asarray(members), -(block @ centre)))  # nearest first, ties by position
+        out[n] = list(dict.fromkeys(texts[members[i]] for i in order))[:k]
+    return out
 
 
 def coding_stage(db: sqlite_utils.Database, question_id: str, engine: Engine, hooks: RunHooks,

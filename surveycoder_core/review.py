@@ -53,7 +53,7 @@ def flag_for_review(
         return True, "too_long_truncated", "The response was cut to the length limit before coding; check the rest."
     if not coding.assignments:
         return True, "no_code_fit", "No code in the codebook fits this response; it may need a new code."
-    cut = getattr(coding, "review_cut", None)
+    cut = coding.review_cut
     if cut is not None:
         return _flag_relative(coding, float(cut), label)
     assigned = {a.code_key for a in coding.assignments}

@@ -72,6 +72,9 @@ class TextCoding:
     assignments: list[Assignment]  # in mention order (first = most salient)
     candidates: list[tuple[str, float]] = field(default_factory=list)  # top alternatives (code_key, score)
     sentiment_mixed: bool = False  # text carries both praise and complaint
+    # The question's own bar for the review flag (the embedded coder ranks its answers and puts
+    # the least certain share below it); None: review.py uses absolute thresholds.
+    review_cut: float | None = None
 
 
 class EmbeddingCache(Protocol):

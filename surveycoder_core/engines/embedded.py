@@ -432,7 +432,7 @@ class EmbeddedCoder:
             out.append(self._decide(t, cl, p, raw_all[i], cp, craw, cpos, tpos))
         if self.review_cut is not None:
             for tc in out:
-                # Read by review.flag_for_review (TextCoding has no field for it; absent = absolute cut).
+                # The question-level bar review.flag_for_review compares each answer with.
                 tc.review_cut = self.review_cut
         return out
 
