@@ -14,6 +14,7 @@ import os
 import secrets
 import sqlite3
 import threading
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -47,7 +48,7 @@ def open_db(path: str | Path | None = None) -> sqlite_utils.Database:
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA busy_timeout = 30000")
         if target != ":memory:":
-            conn.execute("PRAGMA journal_mode = WAL")
+            _ensure_wal(conn)
             conn.execute("PRAGMA synchronous = NORMAL")
         db = sqlite_utils.Database(conn)
         key = str(Path(target).resolve()) if target != ":memory:" else f"mem:{id(conn)}"
@@ -58,6 +59,25 @@ def open_db(path: str | Path | None = None) -> sqlite_utils.Database:
         return db
     except sqlite3.DatabaseError as exc:
         raise StorageError(f"cannot open the database at {target}: {exc}") from exc
+
+
+def _ensure_wal(conn: sqlite3.Connection, wait_seconds: float = 30.0) -> None:
+    """Switch a new database to WAL once; later opens only read the mode.
+
+    Changing the journal mode needs an exclusive lock and SQLite answers "database is locked"
+    at once (the busy timeout does not apply) while another connection is creating or
+    migrating the same new file, so wait and retry instead of failing the page or request.
+    """
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        try:
+            if conn.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
 
 
 @contextmanager

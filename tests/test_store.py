@@ -55,3 +55,24 @@ def test_embedding_cache_round_trips(db_path: Path) -> None:
     got = cache.get_many("m", ["hello", "missing"])
     assert list(got) == ["hello"] and np.array_equal(got["hello"], vec)
     assert cache.get_many("other-model", ["hello"]) == {}
+
+
+def test_many_connections_opening_a_new_database_at_once(tmp_path: Path) -> None:
+    """Creating + switching to WAL while others open the same new file must not fail as "locked"."""
+    for round_ in range(5):
+        path = tmp_path / f"new-{round_}.db"
+        errors: list[BaseException] = []
+
+        def opener() -> None:
+            try:
+                with session(path) as db:
+                    db.conn.execute("SELECT COUNT(*) FROM projects").fetchone()
+            except BaseException as exc:  # noqa: BLE001 - collected for the assertion
+                errors.append(exc)
+
+        threads = [threading.Thread(target=opener) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert errors == []
