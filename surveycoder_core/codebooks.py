@@ -15,7 +15,7 @@ import sqlite_utils
 from .engines.base import CodeSpec, DraftCode
 from .errors import EmptyCodebookError
 from .schemas import CodebookIn
-from .store import dumps, loads, new_uuid, now, one, rows, write
+from .store import dumps, loads, new_uuid, now, one, rows
 
 
 def load_codebook(db: sqlite_utils.Database, question_id: str) -> list[dict[str, Any]]:

@@ -28,7 +28,7 @@ from .sentiment import word_polarity
 from .textfeatures import STOP
 
 # sklearn tokenises "don't" as "don"; keep those fragments out of names too.
-_CONTRACTION_BITS = frozenset({"didn", "don", "isn", "ve", "wasn", "doesn", "couldn", "wouldn", "ll", "re", "aren", "weren", "haven", "hasn", "won", "shouldn", "wouldn"})
+_CONTRACTION_BITS = frozenset({"didn", "don", "isn", "ve", "wasn", "doesn", "couldn", "wouldn", "ll", "re", "aren", "weren", "haven", "hasn", "won", "shouldn"})
 
 
 _JUNK_RE = re.compile(r"(.)\1\1")
@@ -148,7 +148,7 @@ GENERIC = frozenset(
      "considering", "circumstances", "obviously", "maybe", "perhaps", "probably", "mostly", "simply",
      "eat", "eaten", "visit", "try", "tried", "helped", "feeling", "feel",
      "spot", "place", "thanked", "pleasantly", "surprised", "special", "favorite", "favourite",
-     "amazingly", "incredibly", "consistently", "simply", "fab", "fabulous", "cool", "decent",
+     "amazingly", "incredibly", "consistently", "fab", "fabulous", "cool", "decent",
      "worth", "happen", "reason", "question", "questions", "problem", "problems", "issue", "issues",
      "anymore", "moment", "stuff", "kind", "sort", "type", "lady", "man", "woman", "guy", "gentleman",
      "mum", "dad", "family", "friend", "friends", "mr", "mrs", "ms", "miss", "sir", "people", "person"}

@@ -22,7 +22,7 @@ import numpy as np
 
 from .engines.base import CodingContext, DraftCode, Progress
 from .naming import ThemeNamer, ctfidf_keywords
-from .sentiment import polarity, sentiment_label
+from .sentiment import sentiment_label
 
 MAX_CODES = 60
 MERGE_SIMILARITY = 0.9
@@ -92,7 +92,6 @@ def generate_themes(
     sub = [texts[i] for i in keep]
     n = len(sub)
     X = _centre(engine.embed(sub))
-    pol = np.array([polarity(t) for t in sub])
     lab = np.array([sentiment_label(t) for t in sub])  # includes "suggestions are criticism"
     # Leave room for the stance splits below so the final count stays near the target.
     k = max(1, int(round(target_codes(n) * (1.0 if topics_only else 0.85))))

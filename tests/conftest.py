@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+import sqlite_utils
 
 from surveycoder_core.engines.embedded import EmbeddedEngine
 
@@ -17,3 +20,15 @@ def db_path(tmp_path: Path) -> Path:
 @pytest.fixture(scope="session")
 def engine() -> EmbeddedEngine:
     return EmbeddedEngine()
+
+
+@pytest.fixture()
+def coded(tmp_path: Path) -> Iterator[tuple[sqlite_utils.Database, dict[str, Any]]]:
+    """A small coded question (tests/factories.py) in a fresh SQLite file."""
+    from surveycoder_core.store import open_db
+
+    from .factories import make_coded_question
+
+    db = open_db(tmp_path / "t.db")
+    yield db, make_coded_question(db)
+    db.conn.close()

@@ -173,3 +173,9 @@ class FakeEngine:
 
     def prepare(self, *args: Any, **kwargs: Any) -> Any:  # not needed by refinement
         raise NotImplementedError
+
+
+def cb_version(db: sqlite_utils.Database, qid: str) -> int:
+    """The question's current codebook version."""
+    row = db.conn.execute("SELECT codebook_version FROM questions WHERE id = ?", (qid,)).fetchone()
+    return int(row["codebook_version"])

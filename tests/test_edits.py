@@ -1,7 +1,6 @@
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from pathlib import Path
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -9,19 +8,8 @@ import sqlite_utils
 
 from surveycoder_core import codebooks, edits, history
 from surveycoder_core.errors import NotFoundError, ValidationError
-from surveycoder_core.store import one, open_db, rows
-from tests.factories import make_coded_question, question_state
-
-
-@pytest.fixture()
-def coded(tmp_path: Path) -> Iterator[tuple[sqlite_utils.Database, dict[str, Any]]]:
-    db = open_db(tmp_path / "t.db")
-    yield db, make_coded_question(db)
-    db.conn.close()
-
-
-def cb_version(db: sqlite_utils.Database, qid: str) -> int:
-    return int(one(db, "SELECT codebook_version FROM questions WHERE id = ?", (qid,))["codebook_version"])
+from surveycoder_core.store import one, rows
+from tests.factories import cb_version, question_state
 
 
 def code_of(db: sqlite_utils.Database, qid: str, name: str) -> dict[str, Any] | None:

@@ -1,27 +1,13 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-import sqlite_utils
 
 from surveycoder_core import edits, history
 from surveycoder_core.errors import InvalidStateError, NotFoundError
-from surveycoder_core.store import one, open_db, record_event, rows, write
-from tests.factories import make_coded_question, question_state
-
-
-@pytest.fixture()
-def coded(tmp_path: Path) -> Iterator[tuple[sqlite_utils.Database, dict[str, Any]]]:
-    db = open_db(tmp_path / "t.db")
-    yield db, make_coded_question(db)
-    db.conn.close()
-
-
-def cb_version(db: sqlite_utils.Database, qid: str) -> int:
-    return int(one(db, "SELECT codebook_version FROM questions WHERE id = ?", (qid,))["codebook_version"])
+from surveycoder_core.store import one, record_event, rows, write
+from tests.factories import cb_version, question_state
 
 
 def test_undo_last_with_nothing_to_undo_returns_none(coded: Any) -> None:

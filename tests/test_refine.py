@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +17,6 @@ KEYS = {"id", "type", "action", "status", "confidence", "name", "definition", "s
         "target_code_id", "target_code", "source_code_id", "source_code", "affected_response_ids", "affected_count",
         "example_responses", "rationale", "created_at", "resolved_at", "resolved_by", "resolution_action",
         "dismiss_reason"}
-
-
-@pytest.fixture()
-def coded(tmp_path: Path) -> Iterator[tuple[sqlite_utils.Database, dict[str, Any]]]:
-    db = open_db(tmp_path / "t.db")
-    yield db, make_coded_question(db)
-    db.conn.close()
 
 
 def by_type(suggestions: list[dict[str, Any]]) -> dict[str, dict[str, Any]]:

@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -11,14 +10,7 @@ import sqlite_utils
 from surveycoder_core import history, reviews
 from surveycoder_core.errors import ConflictError, NotFoundError, ValidationError
 from surveycoder_core.store import one, open_db, rows
-from tests.factories import make_coded_question, question_state
-
-
-@pytest.fixture()
-def coded(tmp_path: Path) -> Iterator[tuple[sqlite_utils.Database, dict[str, Any]]]:
-    db = open_db(tmp_path / "t.db")
-    yield db, make_coded_question(db)
-    db.conn.close()
+from tests.factories import question_state
 
 
 def version_of(db: sqlite_utils.Database, rid: int) -> int:
