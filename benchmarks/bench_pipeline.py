@@ -81,11 +81,12 @@ def main() -> None:
     print(f"peak memory        {peak_mb:,.0f} MB (max RSS)")
     ingest_end = min((v[0] for v in marks.values()), default=t1)
     print(f"  ingest+store     {ingest_end - t1:6.2f} s  {n / max(ingest_end - t1, 1e-9):10,.0f} responses/s")
-    for stage in ("codebook", "coding", "review"):
+    for stage, unit in (("codebook", "texts/s"), ("coding", "responses/s"), ("review", "")):
         if stage in marks:
             start, end = marks[stage]
             dur = max(end - start, 1e-9)
-            print(f"  {stage:<15}{dur:6.2f} s  {counts.get(stage, n) / dur:10,.0f} items/s")
+            rate = f"{counts.get(stage, n) / dur:10,.0f} {unit}" if unit else "  (flags + refinement suggestions)"
+            print(f"  {stage:<15}{dur:6.2f} s  {rate}")
 
 
 if __name__ == "__main__":

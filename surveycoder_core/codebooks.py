@@ -118,7 +118,17 @@ def save_drafts(db: sqlite_utils.Database, question_id: str, drafts: Sequence[Dr
                 examples: dict[int, list[str]] | None = None) -> None:
     """Store a generated codebook (inside a write); ``examples`` by draft index."""
     used: set[str] = set()
-    for n, d in enumerate(drafts):
+    # Number codes in the order they are shown (category by category), catch-all categories last.
+    first_seen: dict[str, int] = {}
+    for d in drafts:
+        first_seen.setdefault(d.category, len(first_seen))
+
+    def shown_order(n: int) -> tuple[bool, int, int]:
+        category = drafts[n].category
+        return (category.lower().startswith(("other", "general", "misc")), first_seen[category], n)
+
+    for n in sorted(range(len(drafts)), key=shown_order):
+        d = drafts[n]
         name = d.name
         suffix = 2
         while name.casefold() in used:  # names must stay unique within a question

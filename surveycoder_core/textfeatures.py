@@ -46,3 +46,49 @@ def content_stems(text: str, *, keep_generic: bool = False) -> set[str]:
 
 def words(text: str) -> list[str]:
     return _WORD_RE.findall((text or "").lower())
+
+
+_CASED_TOKEN_RE = re.compile(r"[A-Za-z][A-Za-z'&-]*")
+_SENTENCE_END = ".!?\n\"“(:;"
+
+
+def proper_nouns(texts: list[str]) -> set[str]:
+    """Lower-cased words used as names across the answers: brands, people, places.
+
+    A word counts as a name when it is capitalised mid-sentence at least once and never written
+    in lower case; acronyms (GP, NHS, A&E) stay: they name topics, not who or where.
+    """
+    mid_cap: dict[str, int] = {}
+    lower: set[str] = set()
+    for text in texts:
+        for m in _CASED_TOKEN_RE.finditer(text or ""):
+            word = m.group(0)
+            key = word.lower()
+            if word.islower():
+                lower.add(key)
+                continue
+            if word.isupper() and len(word) <= 5 or key in STOP or key.startswith("i'"):
+                continue
+            before = text[: m.start()].rstrip()
+            if before and before[-1] not in _SENTENCE_END:
+                mid_cap[key] = mid_cap.get(key, 0) + 1
+    # On a large question one capitalised use is often style ("…, Breastfeeding support"); ask for
+    # two there. Verb and adverb forms are never taken for names.
+    need = 1 if len(texts) <= 50 else 2
+    return {k for k, n in mid_cap.items()
+            if n >= need and k not in lower and not re.search(r"(ing|ed|ly)$", k)}
+
+
+def mask_names(texts: list[str], names: set[str]) -> list[str]:
+    """The answers without the given names, so themes form around what is said, not who is named.
+
+    An answer that would be left empty is kept as it was.
+    """
+    if not names:
+        return list(texts)
+    out = []
+    for text in texts:
+        masked = _CASED_TOKEN_RE.sub(lambda m: "" if m.group(0).lower() in names else m.group(0), text or "")
+        masked = " ".join(masked.split())
+        out.append(masked if re.search(r"[A-Za-z]{3}", masked) else text)
+    return out
