@@ -174,11 +174,3 @@ def codebook_as_request(db: sqlite_utils.Database, question_id: str) -> Codebook
              "examples": c["examples"]} for c in cat["codes"]]})
     return CodebookIn.model_validate({"categories": cats})
 
-
-def clear_codebook(db: sqlite_utils.Database, question_id: str) -> None:
-    """Remove every code and category of a question (inside a write)."""
-    db.conn.execute("DELETE FROM assignments WHERE code_id IN (SELECT id FROM codes WHERE question_id = ?)",
-                    (question_id,))
-    db.conn.execute("DELETE FROM codes WHERE question_id = ?", (question_id,))
-    db.conn.execute("DELETE FROM categories WHERE question_id = ?", (question_id,))
-

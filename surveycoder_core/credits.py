@@ -1,7 +1,8 @@
 """Credits: one per coded response, checked before any work, charged as responses are coded.
 
 Balances live in an append-only ledger per organisation. The ``default`` organisation (the
-app, the CLI and self-hosters who do not want metering) is unlimited.
+app, the CLI and self-hosters who do not want metering; created by the first migration) is
+unlimited.
 """
 
 from __future__ import annotations
@@ -14,14 +15,6 @@ from .errors import CreditsError, NotFoundError
 from .store import new_token, now, one, write
 
 DEFAULT_ORG = "default"
-
-
-def ensure_default_org(db: sqlite_utils.Database) -> None:
-    db.conn.execute(
-        "INSERT OR IGNORE INTO organizations (id, name, plan, unlimited, created_at)"
-        " VALUES (?, 'Self-hosted', 'enterprise', 1, ?)",
-        (DEFAULT_ORG, now()),
-    )
 
 
 def create_org(
@@ -43,8 +36,6 @@ def create_org(
 
 
 def get_org(db: sqlite_utils.Database, org_id: str) -> dict[str, Any]:
-    with write(db):
-        ensure_default_org(db)
     org = one(db, "SELECT * FROM organizations WHERE id = ?", (org_id,))
     if org is None:
         raise NotFoundError(f"organisation not found: {org_id}")

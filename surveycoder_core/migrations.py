@@ -199,6 +199,8 @@ def create_core_tables(db: sqlite_utils.Database) -> None:
             concurrent_jobs INTEGER NOT NULL DEFAULT 3,
             created_at TEXT NOT NULL
         );
+        INSERT INTO organizations (id, name, plan, unlimited, created_at)
+            VALUES ('default', 'Self-hosted', 'enterprise', 1, strftime('%Y-%m-%dT%H:%M:%SZ', 'now'));
         CREATE TABLE credit_ledger (
             id INTEGER PRIMARY KEY,
             org_id TEXT NOT NULL,

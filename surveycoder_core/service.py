@@ -14,11 +14,11 @@ from . import credits, jobs, projects
 from .codebooks import has_codebook, save_given_codebook
 from .engines import get_engine
 from .engines.base import Engine
-from .errors import InvalidStateError, SurveyCoderError, ValidationError
+from .errors import InvalidStateError, ValidationError
 from .exports import ExportAssignment, ExportCode, ExportQuestion, ExportResponse
 from .ingest import IngestResult, ingest_responses
 from .pipeline import RunHooks, run_question
-from .responses import insert_responses, reset_for_recoding
+from .responses import insert_responses, pending_canonical, reset_for_recoding
 from .results import build_result, code_frequencies, response_rows
 from .schemas import ASYNC_THRESHOLD, CodebookIn, CodeRequest, CodeResponseSync, CodeResultData, ResponseIn
 from .store import record_event, session, write
@@ -161,7 +161,7 @@ def start_question_job(
     with session(db_path) as db:
         question = projects.get_question(db, question_id)
         project = projects.get_project(db, question["project_id"])
-        total = len([1 for r in response_rows(db, question_id) if r["status"] == "pending" and r["dedup_of"] is None])
+        total = len(pending_canonical(db, question_id))
         return jobs.create_job(db, job_type=job_type, project_id=project["id"], question_id=question_id,
                                org_id=project["org_id"], total=total, actor=actor)
 
@@ -234,10 +234,3 @@ def export_questions(
             raise InvalidStateError("nothing to export yet: no question of this project has been coded")
         return out
 
-
-def safe_call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, SurveyCoderError | None]:
-    """Run a use case and return (result, error) instead of raising: handy for UIs."""
-    try:
-        return fn(*args, **kwargs), None
-    except SurveyCoderError as err:
-        return None, err

@@ -116,6 +116,19 @@ def _softmax(x: np.ndarray, t: float) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
+def _reestimate_prior(P: np.ndarray, damp: float, rounds: int = 20) -> tuple[np.ndarray, np.ndarray]:
+    """Damped EM for how common each code is among the answers (codes are far from balanced,
+    a uniform start is not): returns (class shares, re-weighted probabilities)."""
+    n_codes = P.shape[1]
+    pi0 = np.full(n_codes, 1.0 / n_codes)
+    pi, Q = pi0.copy(), P
+    for _ in range(rounds):
+        Q = P * (pi / pi0) ** damp
+        Q /= Q.sum(axis=1, keepdims=True)
+        pi = Q.mean(axis=0)
+    return pi, Q
+
+
 def _unit(m: np.ndarray) -> np.ndarray:
     return m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-9)
 
@@ -255,13 +268,8 @@ class EmbeddedCoder:
         if not self.supervised and ZS_PRIOR_DAMP > 0 and len(corpus) >= 50:
             sample = corpus[:3000]
             P = _softmax(self._zs_scores(sample, emb_corpus[: len(sample)]), ZS_TEMPERATURE) + 1e-6
-            pi0 = np.full(n_codes, 1.0 / n_codes)
-            pi = pi0.copy()
-            for _ in range(20):
-                Q = P * (pi / pi0) ** ZS_PRIOR_DAMP
-                Q /= Q.sum(axis=1, keepdims=True)
-                pi = Q.mean(axis=0)
-            self.zs_log_prior = ZS_PRIOR_DAMP * np.log(pi / pi0)
+            pi, _ = _reestimate_prior(P, ZS_PRIOR_DAMP)
+            self.zs_log_prior = ZS_PRIOR_DAMP * np.log(pi / (1.0 / n_codes))
         self.floor = SUP_MIN_PROB if self.supervised else ZS_MIN_SIM
         if len(corpus) >= 20:
             sample = corpus[:3000]
@@ -318,12 +326,7 @@ class EmbeddedCoder:
         # (humans' codes are far from balanced, the examples are), then self-train once.
         X_c = self._stack(self._features(corpus, emb_corpus))
         P = self._lr_proba(X_c, shift=False) + 1e-6
-        pi0 = np.full(n_codes, 1.0 / n_codes)
-        pi = pi0.copy()
-        for _ in range(20):
-            Q = P * (pi / pi0) ** PRIOR_DAMP
-            Q /= Q.sum(axis=1, keepdims=True)
-            pi = Q.mean(axis=0)
+        _, Q = _reestimate_prior(P, PRIOR_DAMP)
         pred, conf = Q.argmax(axis=1), Q.max(axis=1)
         sel: list[int] = []
         budget = max(1, int(SELF_TRAIN_MAX / max(1, n_codes)))
