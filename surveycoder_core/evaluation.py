@@ -73,6 +73,9 @@ def score_codings(rows: list[dict], codings: list[TextCoding], key_to_name: dict
     jaccard = 0.0
     per_code: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # tp, fp, fn
     sent_ok = sent_n = 0
+    # Sentiment per source question (``meta.question``): one question's coders may have used the
+    # labels differently (NHS Trust B left "criticality" at 0, i.e. Neutral, on glowing praise).
+    sent_by_q: dict[str, list[int]] = defaultdict(lambda: [0, 0])
     by_level: dict[str, list[int]] = {lvl: [0, 0] for lvl in ("high", "medium", "low")}
     wrong = wrong_caught = flagged = 0
     reasons: Counter[str] = Counter()
@@ -114,6 +117,10 @@ def score_codings(rows: list[dict], codings: list[TextCoding], key_to_name: dict
             elif gsent.get(nm) is not None:
                 sent_n += 1
                 sent_ok += int(a.sentiment == gsent[nm])
+                q = (row.get("meta") or {}).get("question")
+                if q:
+                    sent_by_q[str(q)][0] += int(a.sentiment == gsent[nm])
+                    sent_by_q[str(q)][1] += 1
     n = len(rows)
     p = tp / n_pred if n_pred else 0.0
     r = tp / n_gold if n_gold else 0.0
@@ -132,6 +139,9 @@ def score_codings(rows: list[dict], codings: list[TextCoding], key_to_name: dict
         "codes_per_response": n_pred / n if n else 0.0,
         "sentiment_acc": sent_ok / sent_n if sent_n else None,
         "sentiment_n": sent_n,
+        "sentiment_by_question": {
+            q: {"accuracy": v[0] / v[1], "n": v[1]} for q, v in sorted(sent_by_q.items()) if len(sent_by_q) > 1
+        },
         "precision_by_level": {
             lvl: {"precision": (v[0] / v[1] if v[1] else None), "n": v[1]} for lvl, v in by_level.items()
         },
@@ -281,6 +291,10 @@ def format_report(report: dict) -> str:
                 f"{_f(m['sentiment_acc']):>7} {lv('high'):>12} {lv('medium'):>12} {lv('low'):>12} "
                 f"{_f(m['review']['wrong_caught_share'], 2):>6} {_f(m['review']['flagged_share'], 2):>7} {m['seconds']:>5.1f}"
             )
+            by_q = m.get("sentiment_by_question") or {}
+            if by_q:
+                lines.append("    sentiment by question: " + "; ".join(
+                    f"{q} {_f(v['accuracy'], 2)} ({v['n']})" for q, v in by_q.items()))
     cs = [(rep["dataset"], rep["modes"]["c"]) for rep in reports if "c" in rep["modes"]]
     if cs:
         lines.append("")

@@ -2,7 +2,10 @@
 
 Steps (all deterministic, fixed seeds):
 1. Embed each answer (mean-centred unit vectors) and cluster with k-means; k grows with the square
-   root of the number of answers (about 27 for 2,000 answers, capped at 60).
+   root of the number of answers (about 27 for 2,000 answers, capped at 60). When that first
+   clustering shows clearly separate groups (cosine silhouette >= 0.12, as with help-desk requests;
+   opinion answers sit at 0.04-0.10) the answers are re-clustered with about 1.6 x sqrt(n) clusters,
+   up to 100.
 2. A cluster whose members are clearly split between praise and complaint becomes two codes,
    because grouping agree and disagree into one theme is what users reject.
 3. Tiny clusters are folded into their nearest neighbour (no "outlier" bin: every answer is a member).
@@ -27,6 +30,17 @@ from .textfeatures import mask_names, proper_nouns
 
 MAX_CODES = 60
 MERGE_SIMILARITY = 0.9
+# Questions whose answers fall into clearly separate groups (requests to a help desk, product
+# intents) support more codes than free-text opinions: there, more codes split real groups instead
+# of slicing one diffuse theme. Measured by the cosine silhouette of the first clustering on a
+# sample: 0.14-0.17 on Banking77 at 300-10,000 answers, 0.04-0.10 on NHS comments and restaurant
+# reviews. Above DISTINCT_SILHOUETTE the question is re-clustered with DISTINCT_FACTOR x sqrt(n)
+# clusters, capped at DISTINCT_MAX_CODES (Banking77, 3,000 answers: NMI 0.672 with 35 clusters,
+# 0.740 with 88; coded first code 0.659 -> 0.713 with 80 codes). Opinion questions keep MAX_CODES, which is what a reader can take in.
+DISTINCT_SILHOUETTE = 0.12
+DISTINCT_FACTOR = 1.6
+DISTINCT_MAX_CODES = 100
+SILHOUETTE_SAMPLE = 2000
 SEED = 0
 
 
@@ -56,6 +70,23 @@ def _kmeans(X: np.ndarray, k: int) -> np.ndarray:
         return np.zeros(len(X), dtype=int)
     km = KMeans(n_clusters=k, n_init=2, random_state=SEED, max_iter=100)
     return km.fit_predict(X)
+
+
+def is_distinct(X: np.ndarray, labels: np.ndarray) -> bool:
+    """True when the clustering separates the answers clearly (see DISTINCT_SILHOUETTE)."""
+    from sklearn.metrics import silhouette_score
+
+    if len(np.unique(labels)) < 2 or len(X) < 50:
+        return False
+    rng = np.random.default_rng(SEED)
+    idx = rng.choice(len(X), size=min(len(X), SILHOUETTE_SAMPLE), replace=False)
+    if len(np.unique(labels[idx])) < 2:
+        return False
+    return float(silhouette_score(X[idx], labels[idx], metric="cosine")) >= DISTINCT_SILHOUETTE
+
+
+def distinct_codes(n: int) -> int:
+    return int(min(DISTINCT_MAX_CODES, round(math.sqrt(n) * DISTINCT_FACTOR)))
 
 
 def _small_groups(vectors: np.ndarray, similar: float = SMALL_SIMILARITY) -> np.ndarray:
@@ -119,6 +150,9 @@ def generate_themes(
         labels = _small_groups(engine.embed(sub))  # names masked: a shared brand is not a shared idea
     else:
         labels = _kmeans(X, k) if n > 1 else np.zeros(n, dtype=int)
+        if n > 1 and distinct_codes(n) > k and is_distinct(X, labels):
+            # Room for the stance splits below, as above, within DISTINCT_MAX_CODES in all.
+            labels = _kmeans(X, int(round(distinct_codes(n) * (1.0 if topics_only else 0.85))))
     # k-means always returns k clusters; on homogeneous answers several are the same theme.
     # Merge clusters whose centroids are near-duplicates (the themefinder gate: < 0.9 similar),
     # so the number of codes follows the diversity of the answers, not only their count.

@@ -81,3 +81,19 @@ def test_limit_caps_responses(tmp_path):
     d = _write(tmp_path)
     rep = evaluate_dataset(d, modes=("a",), limit=10)
     assert rep["n_responses"] == 10 and rep["modes"]["a"]["n"] == 10
+
+
+def test_sentiment_is_also_scored_per_source_question(tmp_path):
+    d = _write(tmp_path)
+    lines = (d / "responses.jsonl").read_text().splitlines()
+    rows = [json.loads(line) for line in lines]
+    for i, r in enumerate(rows):
+        r["meta"] = {"question": "Q1" if i % 2 else "Q2"}
+    (d / "responses.jsonl").write_text("\n".join(json.dumps(r) for r in rows) + "\n")
+    a = evaluate_dataset(d, modes=("a",))["modes"]["a"]
+    by_q = a["sentiment_by_question"]
+    assert set(by_q) == {"Q1", "Q2"}
+    assert sum(v["n"] for v in by_q.values()) == a["sentiment_n"]
+    overall = sum(v["accuracy"] * v["n"] for v in by_q.values()) / a["sentiment_n"]
+    assert abs(overall - a["sentiment_acc"]) < 1e-9
+    assert "sentiment by question: Q1" in format_report({"dataset": "toy", "modes": {"a": a}})
