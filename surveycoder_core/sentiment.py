@@ -17,6 +17,11 @@ mode a; NHS / SemEval14 / SemEval16 reviews / sentences): 0.507 / 0.665 / 0.751 
 * An answer opening with a comparative or a request ("More therapy choices", "Quicker replies",
   "Provide someone to talk to") is a suggestion.
 
+* A question or request ("Please help me, my card is missing", "How do I top up?") is Neutral
+  unless clearly positive, and "top up" is not read as praise: Banking77 requests labelled
+  Positive 2,084 / 10,003 -> 768, so its generated codes no longer read "Praise for delete account";
+  the human-labelled sets move by at most 0.001.
+
 Tried and dropped: a wider neutral band (POS_CUT 0.15-0.35: NHS marks mild praise Neutral but the
 restaurant sets mark it Positive; it lost or tied on every set), a looser question-model cut (mixed).
 """
@@ -75,12 +80,34 @@ def _analyzer():  # -> SentimentIntensityAnalyzer
     return _ANALYZER
 
 
+# "top up" is a payment, not praise (VADER scores "top" +0.8).
+_TOP_UP_RE = re.compile(r"\btop(?:ped|ping|s)?[- ]?ups?\b", re.IGNORECASE)
+
+
 @lru_cache(maxsize=65536)
 def polarity(text: str) -> float:
     """VADER compound score in [-1, 1] (0 for empty text)."""
     if not text or not text.strip():
         return 0.0
-    return float(_analyzer().polarity_scores(text)["compound"])
+    return float(_analyzer().polarity_scores(_TOP_UP_RE.sub("topup", text))["compound"])
+
+
+# A question or a request is not praise: VADER reads the politeness and the asking words of
+# "Please help me, my card is missing" or "What places accept my card?" as positive. Such an
+# answer is Neutral unless clearly positive; a negative one stays a complaint ("Why is it so slow?").
+_REQUEST_RE = re.compile(
+    r"(\?\s*$)|^\W*(how (do|can|long|much|many|does|is|are|should|would|will)|(can|could) (i|you|we|my)|"
+    r"(is|are) (there|it|this|my|you)|(do|does) (i|you|we|it|this|my)|why (is|are|do|does|did|was|has|hasn't|"
+    r"isn't|can't|won't)|what (is|are|do|does|should|can|happens)|where (is|are|do|can)|when (will|can|do|does)|"
+    r"i (need|want) (to|help|a|my|some)|i'd like to|please help)\b",
+    re.IGNORECASE,
+)
+REQUEST_POS_CUT = 0.5
+REQUEST_RULE = True
+
+
+def is_request(text: str) -> bool:
+    return bool(_REQUEST_RE.search(text or ""))
 
 
 def label_from_score(compound: float) -> str:
@@ -192,6 +219,8 @@ def sentiment_label(text: str) -> str:
     s = polarity(text)
     if s < 0.5 and (is_suggestion(text) or is_complaint(text)):
         return "Negative"
+    if REQUEST_RULE and 0 < s < REQUEST_POS_CUT and is_request(text):
+        return "Neutral"
     return label_from_score(s)
 
 

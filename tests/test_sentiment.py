@@ -85,3 +85,16 @@ def test_bare_nothing_takes_its_stance_from_the_code_name():
 def test_requests_are_suggestions():
     assert sentiment_label("Provide someone to talk to in the evenings") == "Negative"
     assert sentiment_label("A few more cups of tea.") == "Negative"
+
+
+def test_questions_and_requests_are_not_praise():
+    # VADER reads "please", "help", "accept" and "top" as positive words.
+    for text in ["Please help me. My card is missing.", "What places accept my card?",
+                 "How do I top up my account by bank transfer?", "I need help finding the code on the top up card",
+                 "I topped up yesterday but it's still pending"]:
+        assert sentiment_label(text) == "Neutral", text
+    # A clearly negative question is still a complaint; opinions that merely open with such words keep theirs.
+    assert sentiment_label("Why is the wait always so long and awful?") == "Negative"
+    assert sentiment_label("Would definitely visit again, lovely food.") == "Positive"
+    assert sentiment_label("What a wonderful, caring team!") == "Positive"
+    assert code_sentiment("Can I change my PIN?", "Can I change my PIN?") == "Neutral"
