@@ -314,6 +314,10 @@ _DETERMINERS = frozenset({"my", "the", "a", "an", "your", "our", "their", "his",
 # Bare verbs that name a category badly ("Listen", "Try").
 _VERBISH = frozenset({"listen", "talk", "try", "ask", "say", "tell", "explain", "speak", "understand", "return",
                       "open", "link", "track", "add", "check", "trying", "cope", "see", "seeing"})
+# Irregular past participles ("given", "seen"), which the "-ed" test misses.
+_PARTICIPLES = frozenset({"given", "taken", "seen", "done", "made", "shown", "told", "got", "gotten", "known",
+                          "felt", "kept", "left", "brought", "bought", "sent", "spent", "found", "held", "paid",
+                          "put", "said", "gone", "come", "become", "written", "spoken", "driven", "eaten"})
 _ADJ_SUFFIXES = ("ful", "ous", "ive", "able", "ible", "ent", "ant", "ic", "est", "ier", "ed", "y")
 # Roles people are named with ("Dr Smith", "nurse Jo"): "Praise for named doctors", never the name.
 _ROLES = {"doctor": "doctors", "dr": "doctors", "nurse": "nurses", "cpn": "CPNs", "therapist": "therapists",
@@ -413,6 +417,8 @@ class ThemeNamer:
         if words[-1] in _TITLES - {"doctor", "nurse", "consultant", "therapist", "psychiatrist", "worker", "matron"}:
             return False
         last = words[-1]
+        if len(words) == 1 and (last in _PARTICIPLES or _is_past(last)):
+            return False  # "Praise for given", "Praise for looked": a verb form is not a topic
         if last in _DESCRIPTORS or last.endswith("ly"):
             return False
         if abs(word_polarity(last)) >= 1.0 and last.endswith(_ADJ_SUFFIXES):
