@@ -1,7 +1,8 @@
 """Jobs: a queue in SQLite and the worker that runs it.
 
-``queued → processing → completed | failed``. A job always ends: a worker heartbeats while
-it codes; a job whose heartbeat goes stale (its worker died) is picked up again and resumes
+``queued → processing → completed | failed``. A job always ends: a thread of the worker
+heartbeats while the job runs, even inside one long step; a job whose heartbeat goes stale (its
+worker process died) is picked up again and resumes
 at the first uncoded response (coding is checkpointed per batch, so nothing is charged
 twice); after ``MAX_ATTEMPTS`` it is failed with its partial results kept. Jobs are kept
 for 7 days, then removed.
@@ -171,8 +172,37 @@ def claim_next(db: sqlite_utils.Database, worker_id: str) -> dict[str, Any] | No
     return one(db, "SELECT * FROM jobs WHERE id = ?", (row["id"],))
 
 
+def _beat_until(db_path: str | Path | None, job_id: str, worker: str | None, stop: threading.Event) -> None:
+    """Heartbeat a claimed job until ``stop``: a live worker inside one long step (a k-means on
+    10,000 answers, an LLM batch) must not look dead and have its job taken over. Only the worker
+    that holds the job beats for it; a killed process stops beating, so its job is taken over."""
+    every = max(0.5, stale_after_seconds() / 4.0)
+    while not stop.wait(every):
+        try:
+            with session(db_path) as hb, write(hb):
+                hb.conn.execute(
+                    "UPDATE jobs SET heartbeat_at = ? WHERE id = ? AND status = 'processing'"
+                    " AND (worker = ? OR ? IS NULL)",
+                    (now(), job_id, worker, worker),
+                )
+        except Exception:  # a missed beat is retried; it must never break the job itself
+            log.warning("heartbeat for job %s failed", job_id, exc_info=True)
+
+
 def run_job(db_path: str | Path | None, job: dict[str, Any], engine_factory: Callable[[], Any]) -> str:
     """Run one claimed job to its end; returns the final status."""
+    stop = threading.Event()
+    beat = threading.Thread(target=_beat_until, args=(db_path, job["id"], job.get("worker"), stop),
+                            daemon=True, name=f"heartbeat-{job['id']}")
+    beat.start()
+    try:
+        return _run_claimed(db_path, job, engine_factory)
+    finally:
+        stop.set()
+        beat.join(timeout=5)
+
+
+def _run_claimed(db_path: str | Path | None, job: dict[str, Any], engine_factory: Callable[[], Any]) -> str:
     from .pipeline import Cancelled, RunHooks, run_question
 
     job_id = job["id"]

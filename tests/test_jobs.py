@@ -157,3 +157,34 @@ def test_listeners_hear_about_finished_jobs(db_path: Path, engine) -> None:
     sub = _submit(db_path, 55)
     jobs.Worker(db_path, engine_factory=lambda: engine).run_once()
     assert any(j["id"] == sub["job_id"] and j["status"] == "completed" for j in heard)
+
+
+def test_a_slow_but_live_worker_keeps_its_job(db_path: Path, engine, monkeypatch) -> None:
+    """One long step with no progress call (a big k-means, a slow LLM batch) is not a dead worker."""
+    import threading
+    import time
+
+    monkeypatch.setenv("SURVEYCODER_JOB_STALE_SECONDS", "2")
+
+    class SlowEngine(CrashingEngine):
+        def prepare(self, codebook, texts, context, progress=None):
+            time.sleep(4.5)  # more than twice the stale limit, with no progress call
+            return self.engine.prepare(codebook, texts, context, progress)
+
+    sub = _submit(db_path, 60)
+    slow = jobs.Worker(db_path, engine_factory=lambda: SlowEngine(engine, crash_on=-1))
+    with session(db_path) as db:
+        job = jobs.claim_next(db, slow.worker_id)
+    assert job is not None and job["id"] == sub["job_id"]
+    runner = threading.Thread(target=jobs.run_job, args=(db_path, job, slow.engine_factory))
+    runner.start()
+    try:
+        for _ in range(3):
+            time.sleep(1.2)
+            with session(db_path) as db:
+                assert jobs.claim_next(db, "another-worker") is None  # not taken over
+    finally:
+        runner.join(timeout=60)
+    with session(db_path) as db:
+        final = one(db, "SELECT status, attempts, worker FROM jobs WHERE id = ?", (sub["job_id"],))
+    assert final["status"] == "completed" and final["attempts"] == 1 and final["worker"] == slow.worker_id
