@@ -244,7 +244,7 @@ def _allowed_methods(request: Request) -> list[str]:
 def create_app(db_path: str | Path | None = None, start_worker: bool = True) -> FastAPI:
     """The API on the database at ``db_path`` (default ``$SURVEYCODER_DB``), with an in-process
     job worker unless ``start_worker`` is False (then run ``surveycoder worker`` beside it)."""
-    from . import api_routes_code, api_routes_data, api_routes_meta
+    from . import api_routes_code, api_routes_data, api_routes_legacy, api_routes_meta
 
     resolved = str(db_path or default_db_path())
     app = FastAPI(
@@ -268,6 +268,7 @@ def create_app(db_path: str | Path | None = None, start_worker: bool = True) -> 
     app.include_router(api_routes_code.router)
     app.include_router(api_routes_data.router)
     app.include_router(api_routes_meta.router)
+    app.include_router(api_routes_legacy.router)
     return app
 
 

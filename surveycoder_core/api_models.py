@@ -77,6 +77,30 @@ class RefinementExportIn(QuestionRef):
     format: Literal["xlsx", "csv"] = "xlsx"
 
 
+class ProjectIn(_Body):
+    """Body of POST /v2/projects."""
+
+    name: str = Field(min_length=1, max_length=200)
+    language: str = Field(default="en", min_length=2, max_length=12)
+    coding_type: Literal["qualitative", "entity"] = "qualitative"
+    objective: str | None = Field(default=None, max_length=2000)
+
+
+class LegacyCodeIn(_Body):
+    """Body of the legacy POST /v1/code: answers as plain strings, a flat codebook."""
+
+    question: str | None = Field(default=None, max_length=2000)
+    responses: list[str] = Field(min_length=1, max_length=10_000)
+    codebook: list[LegacyCodeItem] | None = None
+    coding_type: Literal["qualitative", "entity", "qualitative_topics"] = "qualitative"
+    language: str = "en"
+
+
+class LegacyCodeItem(_Body):
+    code: str = Field(min_length=1, max_length=200)
+    category: str | None = Field(default=None, max_length=200)
+
+
 class WebhookIn(_Body):
     url: str = Field(min_length=8, max_length=2000, pattern=r"^https?://[^\s/?#]+[^\s]*$")
     events: list[str] | None = None
@@ -177,3 +201,6 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 assert all(s in ERROR_STATUS.values() for s in (401, 402, 403, 404, 409, 422, 429, 500))
+
+
+LegacyCodeIn.model_rebuild()

@@ -24,6 +24,7 @@ from .api_models import (
     DataEnvelope,
     ExportOptionsIn,
     ListEnvelope,
+    ProjectIn,
     QuestionRef,
     RefinementExportIn,
     ResolveIn,
@@ -169,8 +170,8 @@ def refinement_export(body: RefinementExportIn, c: Caller = Depends(caller)) -> 
 
 
 def _project_out(p: dict[str, Any]) -> dict[str, Any]:
-    keep = ("id", "name", "language", "coding_type", "status", "country", "category", "source", "created_at",
-            "updated_at")
+    keep = ("id", "name", "language", "coding_type", "status", "objective", "country", "category", "source",
+            "created_at", "updated_at")
     out = {k: p.get(k) for k in keep}
     out["questions"] = [
         {"id": q["id"], "text": q["text"], "status": q["status"], "coding_type": q["coding_type"],
@@ -179,6 +180,19 @@ def _project_out(p: dict[str, Any]) -> dict[str, Any]:
         for q in p.get("questions", [])
     ]
     return out
+
+
+@router.post("/v2/projects", summary="Create an empty project (add its answers in the app or with /v2/code)",
+             status_code=201, responses={201: {"model": DataEnvelope}, **error_responses(401, 403, 422, 429, 500)})
+def create_project(body: ProjectIn, c: Caller = Depends(caller)) -> JSONResponse:
+    with session(c.db_path) as db:
+        project_id = projects.create_project(
+            db, name=body.name, language=body.language, coding_type=body.coding_type, objective=body.objective,
+            source="api", org_id=c.org_id, actor=c.actor,
+        )
+        project = projects.get_project(db, project_id)
+        project["questions"] = []
+    return ok(c.request, _project_out(project), status_code=201)
 
 
 @router.get("/v2/projects", summary="List projects",

@@ -264,6 +264,12 @@ def create_core_tables(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration(2)
+def add_project_objective(db: sqlite_utils.Database) -> None:
+    # What the study wants to learn (POST /v2/projects "objective"); shown with the project.
+    db.conn.execute("ALTER TABLE projects ADD COLUMN objective TEXT")
+
+
 def run_script(db: sqlite_utils.Database, script: str) -> None:
     """Run DDL statement by statement: ``executescript`` would COMMIT the open transaction."""
     for statement in script.split(";"):

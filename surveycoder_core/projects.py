@@ -21,15 +21,16 @@ def create_project(
     source: str = "app",
     org_id: str = "default",
     actor: str = "system",
+    objective: str | None = None,
 ) -> str:
     project_id = new_uuid()
     stamp = now()
     with write(db):
         db.conn.execute(
             "INSERT INTO projects (id, name, language, coding_type, status, country, category, source, org_id,"
-            " created_at, updated_at) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?)",
+            " objective, created_at, updated_at) VALUES (?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?, ?, ?)",
             (project_id, name.strip() or "Untitled project", language, coding_type, country, category, source,
-             org_id, stamp, stamp),
+             org_id, (objective or "").strip() or None, stamp, stamp),
         )
         record_event(db, actor=actor, action="project.create", project_id=project_id, payload={"name": name})
     return project_id
