@@ -56,7 +56,7 @@ st.caption("Kept as respondent attributes: " + (appstate.md(", ".join(kept)) if 
 
 with store.session(_ui.db_path()) as db:
     choices = appstate.question_choices(db)
-projects = {c["project_id"]: c["project"] for c in choices}
+    projects = appstate.project_choices(db)
 st.subheader("Question", anchor=False)
 c1, c2 = st.columns(2)
 target = c1.radio("Project", ["New project", "Add to an existing project"], horizontal=True,

@@ -19,7 +19,7 @@ from . import service
 from .api import ok
 from .api_models import DataEnvelope, LegacyCodeIn, error_responses
 from .api_routes_code import Caller, api_key_header, caller, credits_remaining
-from .errors import ValidationError
+from .errors import from_pydantic
 from .schemas import CodeRequest, CodeResultData
 
 router = APIRouter(dependencies=[Depends(api_key_header)])
@@ -44,9 +44,7 @@ def to_code_request(body: LegacyCodeIn) -> CodeRequest:
     try:
         return CodeRequest.model_validate(payload)
     except PydanticValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first.get("loc", ()))
-        raise ValidationError(f"{where}: {first.get('msg', 'invalid value')}") from exc
+        raise from_pydantic(exc) from exc
 
 
 def to_legacy(data: CodeResultData, texts: list[str]) -> dict[str, Any]:

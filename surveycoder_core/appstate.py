@@ -64,6 +64,12 @@ def question_choices(db: sqlite_utils.Database) -> list[dict[str, Any]]:
     return out
 
 
+def project_choices(db: sqlite_utils.Database) -> dict[str, str]:
+    """Every project, newest first, id -> name (empty ones too: a project made through the API
+    has no question until answers are added)."""
+    return {p["id"]: p["name"] for p in rows(db, "SELECT id, name FROM projects ORDER BY created_at DESC, id")}
+
+
 def question_exists(db: sqlite_utils.Database, question_id: str | None) -> bool:
     return bool(question_id) and one(db, "SELECT 1 AS x FROM questions WHERE id = ?", (question_id,)) is not None
 

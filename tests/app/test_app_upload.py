@@ -140,3 +140,18 @@ def test_spss_sav_upload(db_path, tmp_path):
         q = projects.list_projects(db)[0]["questions"][0]
         rows = response_rows(db, q["id"])
     assert [r["text"] for r in rows] == ["Too expensive", "Helpful staff"] and "age" in rows[0]["attributes"]
+
+
+def test_answers_go_into_an_empty_project_made_through_the_api(db_path):
+    with store.session(db_path) as db:
+        pid = projects.create_project(db, name="Wave 3 (from the API)", source="api", objective="Churn reasons")
+    at = upload(app("2_Upload"), "wave3.csv", CSV)
+    at.radio(key="upload_target").set_value("Add to an existing project").run()
+    picker = at.selectbox[[s.label for s in at.selectbox].index("Existing project")]
+    assert picker.value == pid  # the only project, although it has no question yet
+    button(at, "Import responses").click()
+    at.run()
+    assert not at.exception
+    with store.session(db_path) as db:
+        [p] = projects.list_projects(db)
+    assert p["id"] == pid and len(p["questions"]) == 1 and p["objective"] == "Churn reasons"
