@@ -16,20 +16,34 @@ if msg := st.session_state.pop("stale_message", None):
     st.warning(f"Someone else changed this response while you were looking at it: {msg} It has been reloaded "
                "with their decision; nothing was overwritten.", icon=":material/sync_problem:")
 
+mode = st.columns([3, 2], vertical_alignment="center")
+audit = mode[0].radio(
+    "Queue", ["Flagged responses", f"Random audit sample ({reviews.AUDIT_SIZE})"], horizontal=True,
+    key="review_scope",
+    help="The audit sample is drawn from every response, flagged or not (the same for every reviewer): "
+         "agreement on it measures the engine on the whole question.") != "Flagged responses"
+blind = mode[1].toggle("Blind review", key="review_blind",
+                       help="Hide the engine's codes, flag reason and candidates, so your codes are your own.")
+
 with store.session(_ui.db_path()) as db:
     codes = {c["id"]: c for c in code_rows(db, qid)}
     progress = reviews.review_progress(db, qid)
-    agree = reviews.agreement(db, qid)
+    agree = reviews.audit_agreement(db, qid) if audit else reviews.agreement(db, qid)
 if not codes:
     st.info("This question is not coded yet.", icon=":material/info:")
     st.stop()
 
 m = st.columns([2, 1, 1, 1])
-done, flagged = progress["reviewed_flagged"], progress["flagged"]
-m[0].progress(done / flagged if flagged else 1.0, text=f"**{done} of {flagged} flagged reviewed** "
-              f"· {progress['reviewed']} reviewed in all")
+if audit:
+    n_sample = agree["sample_size"]
+    m[0].progress(agree["n"] / n_sample if n_sample else 1.0,
+                  text=f"**{agree['n']} of {n_sample} audited** · {progress['reviewed']} reviewed in all")
+else:
+    done, flagged = progress["reviewed_flagged"], progress["flagged"]
+    m[0].progress(done / flagged if flagged else 1.0, text=f"**{done} of {flagged} flagged reviewed** "
+                  f"· {progress['reviewed']} reviewed in all")
 f1 = agree.get("micro_f1")
-m[1].metric("Engine–reviewer F1", "–" if f1 is None else f"{f1:.2f}",
+m[1].metric("Audit F1" if audit else "Engine–reviewer F1", "–" if f1 is None else f"{f1:.2f}",
             help=f"{agree['n']} reviewed responses; benchmark {agree.get('benchmark_f1', 0.75)}")
 kappa = agree.get("kappa")
 m[2].metric("Cohen's κ", "–" if kappa is None else f"{kappa:.2f}")
@@ -37,17 +51,24 @@ m[3].metric("Reviewed", f"{agree['n']}", help=None if agree["sufficient"] else a
 if not agree["sufficient"]:
     st.caption(f"Agreement: {agree.get('message', 'insufficient data')}.")
 
-def decide(qid: str, rid: int, version: int, respondent: str, include: bool, idx: int, accept: bool) -> None:
+def widget_key(rid: int, version: int, blind: bool) -> str:
+    # Blind and open review are separate widgets: a blind form must not inherit the engine's codes.
+    return f"{rid}_{version}_blind" if blind else f"{rid}_{version}"
+
+
+def decide(qid: str, rid: int, version: int, respondent: str, include: bool, idx: int, accept: bool,
+           blind: bool = False) -> None:
     """Button callback: accept or save the codes chosen for exactly the response that was on screen."""
-    chosen = st.session_state.get(f"review_codes_{rid}_{version}") or []
-    final = [{"code_id": c, "sentiment": st.session_state.get(f"review_sent_{rid}_{version}_{c}", "Neutral")}
-             for c in chosen]
+    w = widget_key(rid, version, blind)
+    chosen = st.session_state.get(f"review_codes_{w}") or []
+    final = [{"code_id": c, "sentiment": st.session_state.get(f"review_sent_{w}_{c}", "Neutral")} for c in chosen]
     try:
         with store.session(_ui.db_path()) as db:
             if accept:
                 reviews.accept_review(db, qid, rid, actor=_ui.actor(), expected_version=version)
             else:
-                reviews.decide_review(db, qid, rid, codes=final, actor=_ui.actor(), expected_version=version)
+                reviews.decide_review(db, qid, rid, codes=final, actor=_ui.actor(), expected_version=version,
+                                      blind=blind)
     except SurveyCoderError as err:
         key = "stale_message" if err.code == "STALE_EDIT" else "review_error"
         st.session_state[key] = appstate.md(err.message)
@@ -59,13 +80,16 @@ def decide(qid: str, rid: int, version: int, respondent: str, include: bool, idx
 
 with st.container(border=True, key="review_filters"):
     f = st.columns([3, 3, 2])
+    # The audit sample is not filtered: filtering would bias it again.
     reasons = f[0].multiselect("Reason", list(REVIEW_REASONS) + ["uncoded"], placeholder="Any reason",
-                               format_func=lambda r: appstate.REASON_LABELS.get(r, r), key="review_reasons")
-    code_filter = f[1].selectbox("Code", [None, *codes], key="review_code",
+                               format_func=lambda r: appstate.REASON_LABELS.get(r, r), key="review_reasons",
+                               disabled=audit)
+    code_filter = f[1].selectbox("Code", [None, *codes], key="review_code", disabled=audit,
                                  format_func=lambda c: "Any code" if c is None else codes[c]["name"])
     include = f[2].toggle("Include reviewed", key="review_include")
 with store.session(_ui.db_path()) as db:
-    queue = reviews.review_queue(db, qid, reasons=reasons or None, code_id=code_filter, include_reviewed=include)
+    queue = reviews.review_queue(db, qid, reasons=reasons or None, code_id=code_filter, include_reviewed=include,
+                                 audit=audit)
 
 if not queue:
     st.success("Nothing left to review with these filters.", icon=":material/task_alt:")
@@ -88,13 +112,15 @@ else:
         reason = item.get("review_reason")
         if item["reviewed"]:
             badge = f":green-badge[Reviewed by {appstate.md(item['reviewed_by'] or 'someone')}]"
+        elif blind:
+            badge = ":blue-badge[Blind]"
         else:
             badge = f":orange-badge[{appstate.REASON_LABELS.get(reason, reason)}]" if reason else ""
         top[1].markdown(badge)
         with st.container(key="review_verbatim"):
             st.text(item["text"])  # plain text: a verbatim is never rendered as HTML or markdown
         with st.container(key="review_meta"):
-            if note := item.get("review_note"):
+            if (note := item.get("review_note")) and not blind:
                 st.text("Why it is flagged: " + note)
             if item.get("attributes"):
                 st.text(" · ".join(f"{k}: {v}" for k, v in item["attributes"].items()))
@@ -102,28 +128,32 @@ else:
     current = [a["code_id"] for a in item["assignments"] if a["code_id"] in codes]
     sentiment = {a["code_id"]: a["sentiment"] for a in item["assignments"]}
     cands = [c for c in item.get("candidates") or [] if c.get("code_id") in codes and c["code_id"] not in current]
+    if blind and not item["reviewed"]:
+        current, sentiment, cands = [], {}, []  # start from nothing: the engine's answer is hidden
     if cands:
         shown = [f"{appstate.md(codes[c['code_id']]['name'])} ({c['score']:.2f})" for c in cands[:4]]
         st.caption("Engine also considered: " + ", ".join(shown))
     chosen = st.multiselect("Codes", list(codes), default=current, format_func=lambda c: codes[c]["name"],
-                            key=f"review_codes_{rid}_{version}")
+                            key=f"review_codes_{widget_key(rid, version, blind)}")
     final = []
     if chosen:
         cols = st.columns(4)
         for i, cid in enumerate(chosen):
             default = sentiment.get(cid) or codes[cid]["sentiment"]
             s = cols[i % len(cols)].selectbox(f"Sentiment · {codes[cid]['name']}", SENTIMENTS,
-                                              index=SENTIMENTS.index(default), key=f"review_sent_{rid}_{version}_{cid}")
+                                              index=SENTIMENTS.index(default),
+                                              key=f"review_sent_{widget_key(rid, version, blind)}_{cid}")
             final.append({"code_id": cid, "sentiment": s})
     b = st.columns([1, 1, 2])
     # The decision is bound to the response *as shown* (id + version) through the callback's args: the
     # queue may have moved on by the time the click arrives, and then nothing else must be written.
     seen = (qid, rid, version, item["respondent_id"], include, idx)
-    b[0].button("Accept as coded", type="primary", icon=":material/done:", key="review_accept",
-                disabled=chosen != current or any(f["sentiment"] != sentiment.get(f["code_id"]) for f in final),
-                on_click=decide, args=(*seen, True))
+    if not blind:
+        b[0].button("Accept as coded", type="primary", icon=":material/done:", key="review_accept",
+                    disabled=chosen != current or any(f["sentiment"] != sentiment.get(f["code_id"]) for f in final),
+                    on_click=decide, args=(*seen, True))
     b[1].button("Save & mark reviewed", icon=":material/save:", key="review_save", on_click=decide,
-                args=(*seen, False))
+                args=(*seen, False, blind), type="primary" if blind else "secondary")
     if err := st.session_state.pop("review_error", None):
         st.error(err, icon=":material/error:")
 

@@ -10,6 +10,8 @@ an undo payload like every other change. Agreement compares the engine's origina
 from __future__ import annotations
 
 import math
+import random
+from collections.abc import Collection
 from typing import Any
 
 import sqlite_utils
@@ -22,6 +24,9 @@ from .store import loads, now, one, rows, write
 
 SUFFICIENT_N = 30  # like consult: below this the agreement figure is "insufficient data"
 BENCHMARK_F1 = 0.75
+# A random audit sample measures the engine on the whole question: the flagged queue holds the
+# responses it was least sure of, so agreement on those alone understates how good it is.
+AUDIT_SIZE = 50
 
 _FLAGGED_SQL = (
     "(r.needs_review = 1 OR r.status = 'uncoded' OR EXISTS (SELECT 1 FROM assignments la"
@@ -50,14 +55,34 @@ def _assignments(db: sqlite_utils.Database, response_ids: list[int]) -> dict[int
     return out
 
 
+def audit_sample(db: sqlite_utils.Database, question_id: str, size: int = AUDIT_SIZE) -> list[int]:
+    """A random sample of the question's codable responses, flagged or not, in audit order.
+
+    Seeded by the question, so every reviewer (and every reload) sees the same sample.
+    """
+    ids = [r["id"] for r in rows(db, "SELECT id FROM responses WHERE question_id = ? AND status != 'no_data'"
+                                     " ORDER BY position, id", (question_id,))]
+    return random.Random(f"audit:{question_id}").sample(ids, min(max(0, size), len(ids)))
+
+
 def review_queue(db: sqlite_utils.Database, question_id: str, *, reasons: list[str] | None = None,
-                 code_id: str | None = None, include_reviewed: bool = False) -> list[dict[str, Any]]:
+                 code_id: str | None = None, include_reviewed: bool = False,
+                 audit: bool = False) -> list[dict[str, Any]]:
     """Responses that need a human, in position order; the filters combine (AND).
 
     ``reasons`` are review_reason tokens ("no_code_fit" for uncoded responses without one,
     "low_confidence" for a low-confidence code), plus "uncoded" for every response with no code.
+    ``audit`` gives the random audit sample instead (see :func:`audit_sample`), in its own order
+    and without filters: filtering it would bias it again.
     """
     get_question(db, question_id)
+    if audit:
+        sample = audit_sample(db, question_id)
+        order = {rid: i for i, rid in enumerate(sample)}
+        found = rows(db, "SELECT r.* FROM responses r WHERE r.question_id = ? AND r.id IN (%s)%s"
+                     % (",".join("?" * len(sample)) or "NULL", "" if include_reviewed else " AND r.reviewed = 0"),
+                     [question_id, *sample])
+        return _queue_items(db, question_id, sorted(found, key=lambda r: order[r["id"]]), None)
     if include_reviewed:
         # A decided response no longer looks flagged (needs_review cleared, human codes are not
         # "low"), but it was in the queue: decisions keep their review_reason for this.
@@ -70,9 +95,13 @@ def review_queue(db: sqlite_utils.Database, question_id: str, *, reasons: list[s
         sql += " AND EXISTS (SELECT 1 FROM assignments ca WHERE ca.response_id = r.id AND ca.code_id = ?)"
         params.append(code_id)
     found = rows(db, sql + " ORDER BY r.position", params)
+    return _queue_items(db, question_id, found, set(reasons) if reasons else None)
+
+
+def _queue_items(db: sqlite_utils.Database, question_id: str, found: list[dict[str, Any]],
+                 wanted: set[str] | None) -> list[dict[str, Any]]:
     by_response = _assignments(db, [r["id"] for r in found])
     names = {c["id"]: c["name"] for c in rows(db, "SELECT id, name FROM codes WHERE question_id = ?", (question_id,))}
-    wanted = set(reasons) if reasons else None
     out = []
     for r in found:
         assigned = by_response[r["id"]]
@@ -120,7 +149,7 @@ def _locked_response(db: sqlite_utils.Database, question_id: str, response_id: i
 
 
 def _write_decision(db: sqlite_utils.Database, question_id: str, row: dict[str, Any], codes: list[dict[str, Any]],
-                    actor: str, action: str) -> dict[str, Any]:
+                    actor: str, action: str, blind: bool = False) -> dict[str, Any]:
     """Make ``codes`` the response's final set and mark it reviewed (inside a write)."""
     rid = row["id"]
     current = {a["code_id"]: a for a in _assignments(db, [rid])[rid]}
@@ -153,14 +182,18 @@ def _write_decision(db: sqlite_utils.Database, question_id: str, row: dict[str, 
     kept = [c["code_id"] for c in codes]
     commit_change(db, cap, actor=actor, action=action, codebook_changed=False, payload={
         "response_id": rid, "respondent_id": row["respondent_id"], "codes": codes,
-        "added": [k for k in kept if k not in current], "removed": [k for k in current if k not in kept]})
+        "added": [k for k in kept if k not in current], "removed": [k for k in current if k not in kept],
+        "blind": blind})
     return {"response_id": rid, "respondent_id": row["respondent_id"], "version": int(row["version"]) + 1,
             "status": "coded" if codes else "uncoded", "codes": codes, "reviewed_by": actor, "reviewed_at": stamp}
 
 
 def decide_review(db: sqlite_utils.Database, question_id: str, response_id: int, *, codes: list[dict[str, Any]],
-                  actor: str, expected_version: int) -> dict[str, Any]:
-    """Write the reviewer's final codes ([{code_id, sentiment}] in mention order) and mark reviewed."""
+                  actor: str, expected_version: int, blind: bool = False) -> dict[str, Any]:
+    """Write the reviewer's final codes ([{code_id, sentiment}] in mention order) and mark reviewed.
+
+    ``blind``: the reviewer coded without seeing the engine's codes (recorded with the decision).
+    """
     get_question(db, question_id)
     with write(db):
         # Codes are checked under the write lock: someone may be deleting one right now.
@@ -176,7 +209,7 @@ def decide_review(db: sqlite_utils.Database, question_id: str, response_id: int,
             if all(f["code_id"] != c["code_id"] for f in final):
                 final.append({"code_id": c["code_id"], "sentiment": sentiment})
         row = _locked_response(db, question_id, response_id, expected_version)
-        return _write_decision(db, question_id, row, final, actor, "review.decide")
+        return _write_decision(db, question_id, row, final, actor, "review.decide", blind=blind)
 
 
 def accept_review(db: sqlite_utils.Database, question_id: str, response_id: int, *, actor: str,
@@ -206,24 +239,29 @@ def f1_sets(engine: set[str], human: set[str]) -> float:
     return 2 * len(engine & human) / (len(engine) + len(human))
 
 
-def agreement(db: sqlite_utils.Database, question_id: str) -> dict[str, Any]:
+def agreement(db: sqlite_utils.Database, question_id: str,
+              response_ids: Collection[int] | None = None) -> dict[str, Any]:
     """Engine's original codes vs the final human codes on reviewed responses.
 
     micro-F1 pools true/false positives over all responses (engine = prediction, human =
     truth); mean F1 is per response, with a normal-approximation 95% CI; kappa is Cohen's
     over every (response, code) cell of presence/absence. Codes deleted since are ignored.
+    ``response_ids`` restricts it to those responses (the audit sample).
     """
     get_question(db, question_id)
     codes = [r["id"] for r in rows(db, "SELECT id FROM codes WHERE question_id = ?", (question_id,))]
     known = set(codes)
     reviewed = [r["id"] for r in rows(db, "SELECT id FROM responses WHERE question_id = ? AND reviewed = 1"
                                       " AND status != 'no_data' ORDER BY position", (question_id,))]
+    if response_ids is not None:
+        keep = set(response_ids)
+        reviewed = [rid for rid in reviewed if rid in keep]
     engine: dict[int, set[str]] = {rid: set() for rid in reviewed}
     human: dict[int, set[str]] = {rid: set() for rid in reviewed}
     for table, into in (("engine_assignments", engine), ("assignments", human)):
         for r in rows(db, f"SELECT t.response_id, t.code_id FROM {table} t JOIN responses r ON r.id = t.response_id"
                       " WHERE r.question_id = ? AND r.reviewed = 1 AND r.status != 'no_data'", (question_id,)):
-            if r["code_id"] in known:
+            if r["code_id"] in known and r["response_id"] in engine:
                 into[r["response_id"]].add(r["code_id"])
     n = len(reviewed)
     out: dict[str, Any] = {"n": n, "micro_f1": None, "mean_f1": None, "ci_low": None, "ci_high": None,
@@ -252,6 +290,14 @@ def agreement(db: sqlite_utils.Database, question_id: str) -> dict[str, Any]:
         po = agree / cells
         pe = p_engine * p_human + (1 - p_engine) * (1 - p_human)
         out["kappa"] = (po - pe) / (1 - pe) if pe < 1 else (1.0 if po == 1 else None)
+    return out
+
+
+def audit_agreement(db: sqlite_utils.Database, question_id: str) -> dict[str, Any]:
+    """Agreement on the reviewed part of the audit sample, with how much of it is reviewed."""
+    sample = audit_sample(db, question_id)
+    out = agreement(db, question_id, response_ids=sample)
+    out["sample_size"] = len(sample)
     return out
 
 

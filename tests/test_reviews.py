@@ -196,3 +196,27 @@ def test_review_log(coded: Any) -> None:
     assert log[0]["detail"] == "codes: Friendly staff (Positive)"
     assert log[1]["detail"] == "codes: Friendly staff (Positive); added 1, removed 1 (undone)"
     assert all(x["created_at"] for x in log)
+
+
+def test_audit_sample_and_its_agreement(coded: Any) -> None:
+    db, ids = coded
+    qid, r, c = ids["question_id"], ids["responses"], ids["codes"]
+    codable = [row["id"] for row in rows(db, "SELECT id FROM responses WHERE question_id = ? AND status != 'no_data'",
+                                         (qid,))]
+    sample = reviews.audit_sample(db, qid)
+    assert sorted(sample) == sorted(codable)  # fewer responses than the sample size: all of them
+    assert sample != sorted(sample) and reviews.audit_sample(db, qid) == sample  # shuffled, reproducibly
+    small = reviews.audit_sample(db, qid, size=5)
+    assert len(small) == 5 and small == reviews.audit_sample(db, qid, size=5)
+    assert [q["id"] for q in reviews.review_queue(db, qid, audit=True)] == sample
+
+    reviews.accept_review(db, qid, r["r01"], actor="alice", expected_version=version_of(db, r["r01"]))  # F1 1
+    reviews.decide_review(db, qid, r["r18"], actor="bob", expected_version=version_of(db, r["r18"]), blind=True,
+                          codes=[{"code_id": c["Friendly staff"], "sentiment": "Positive"}])  # F1 0
+    only_r01 = reviews.agreement(db, qid, response_ids=[r["r01"]])
+    assert only_r01["n"] == 1 and only_r01["micro_f1"] == 1.0
+    both = reviews.audit_agreement(db, qid)
+    assert both["n"] == 2 and both["sample_size"] == len(codable) and both["mean_f1"] == pytest.approx(0.5)
+    assert r["r01"] not in {q["id"] for q in reviews.review_queue(db, qid, audit=True)}
+    blind = one(db, "SELECT payload FROM events WHERE action = 'review.decide' ORDER BY id DESC LIMIT 1")
+    assert '"blind":true' in blind["payload"].replace(" ", "")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from surveycoder_core import reviews, store
 from surveycoder_core.results import response_rows
 
@@ -91,3 +93,38 @@ def test_agreement_and_recode_the_rest(coded_db):
     assert any("insufficient data" in c.value for c in at.caption)
     at.button(key="review_recode").click().run()  # > 50 left: a background job, shown on the Run page
     assert at.title[0].value == "Run"
+
+
+def test_blind_review_of_the_random_audit_sample(coded_db):
+    path, ids = coded_db
+    qid = ids["question_id"]
+    with store.session(path) as db:
+        sample = reviews.audit_sample(db, qid)
+        flagged = {r["id"] for r in reviews.review_queue(db, qid)}
+        first = reviews.review_queue(db, qid, audit=True)[0]
+    assert len(sample) == reviews.AUDIT_SIZE and set(sample) - flagged  # unflagged responses are in it
+    assert first["id"] == sample[0] and first["assignments"]  # the engine coded it
+    at = app("5_Review", question_id=qid)
+    at.radio(key="review_scope").set_value(at.radio(key="review_scope").options[1]).run()
+    at.toggle(key="review_blind").set_value(True).run()
+    assert not at.exception
+    assert first["text"] in [t.value for t in at.text]
+    assert at.multiselect(key="review_reasons").disabled
+    ms = at.multiselect(key=f"review_codes_{first['id']}_{first['version']}_blind")
+    assert ms.value == []  # the engine's codes are hidden
+    assert not any("Engine also considered" in c.value for c in at.caption)
+    assert not any("Why it is flagged" in t.value for t in at.text)
+    assert not [b for b in at.button if b.key == "review_accept"]  # nothing to accept when blind
+    engine_codes = [a["name"] for a in first["assignments"]]
+    ms.select(engine_codes[0]).run()
+    at.button(key="review_save").click().run()
+    assert not at.exception
+    with store.session(path) as db:
+        audit = reviews.audit_agreement(db, qid)
+        event = db.conn.execute("SELECT payload FROM events WHERE action = 'review.decide' ORDER BY id DESC"
+                                " LIMIT 1").fetchone()[0]
+        left = reviews.review_queue(db, qid, audit=True)
+    assert audit["n"] == 1 and audit["sample_size"] == reviews.AUDIT_SIZE
+    assert json.loads(event)["blind"] is True
+    assert first["id"] not in {r["id"] for r in left} and len(left) == reviews.AUDIT_SIZE - 1
+    assert any("1 of 50 audited" in (p.proto.text or "") for p in at.get("progress"))
