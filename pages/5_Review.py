@@ -45,8 +45,10 @@ else:
 f1 = agree.get("micro_f1")
 m[1].metric("Audit F1" if audit else "Engine–reviewer F1", "–" if f1 is None else f"{f1:.2f}",
             help=f"{agree['n']} reviewed responses; benchmark {agree.get('benchmark_f1', 0.75)}")
-kappa = agree.get("kappa")
-m[2].metric("Cohen's κ", "–" if kappa is None else f"{kappa:.2f}")
+kappa, alpha = agree.get("kappa"), agree.get("alpha")
+m[2].metric("Cohen's κ", "–" if kappa is None else f"{kappa:.2f}",
+            help="Krippendorff's α: " + ("–" if alpha is None else f"{alpha:.2f}")
+            + " (both over every response × code cell, the engine counted as a coder)")
 m[3].metric("Reviewed", f"{agree['n']}", help=None if agree["sufficient"] else agree.get("message"))
 if not agree["sufficient"]:
     st.caption(f"Agreement: {agree.get('message', 'insufficient data')}.")

@@ -11,7 +11,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from .errors import ERROR_STATUS
-from .schemas import ErrorBody, ErrorEnvelope, Job, Meta
+from .schemas import ErrorBody, ErrorEnvelope, Job, Meta, ResponseIn
 
 Layout = Literal["wide_by_question", "columns_by_mention", "binary_dummy", "one_row_per_code"]
 ResolveAction = Literal["create_new", "assign_existing", "merge", "dismiss"]
@@ -94,6 +94,12 @@ class LegacyCodeIn(_Body):
     codebook: list[LegacyCodeItem] | None = None
     coding_type: Literal["qualitative", "entity", "qualitative_topics"] = "qualitative"
     language: str = "en"
+
+
+class EstimateIn(_Body):
+    """Body of POST /v1/codebook/estimate: answers as strings or as {id, text} objects."""
+
+    responses: list[str | ResponseIn] = Field(min_length=1, max_length=10_000)
 
 
 class LegacyCodeItem(_Body):

@@ -1,4 +1,5 @@
-"""Route: the legacy ``POST /v1/code`` of the getting-started guide, on the v2 pipeline.
+"""Routes: the legacy ``POST /v1/code`` of the getting-started guide, on the v2 pipeline, and the
+free cost quote ``POST /v1/codebook/estimate``.
 
 v1 took answers as plain strings and a flat codebook (``[{code, category}]``) and answered with
 ``{codebook: [{code, category, count}], coded: [{response, codes: [names]}]}``. Here the strings get
@@ -15,12 +16,14 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError as PydanticValidationError
 
-from . import service
+from . import credits, service
 from .api import ok
-from .api_models import DataEnvelope, LegacyCodeIn, error_responses
+from .api_models import DataEnvelope, EstimateIn, LegacyCodeIn, error_responses
 from .api_routes_code import Caller, api_key_header, caller, credits_remaining
 from .errors import from_pydantic
-from .schemas import CodeRequest, CodeResultData
+from .ingest import ingest_responses
+from .schemas import CodeRequest, CodeResultData, ResponseIn
+from .store import session
 
 router = APIRouter(dependencies=[Depends(api_key_header)])
 
@@ -70,3 +73,20 @@ def code_v1(body: LegacyCodeIn, c: Caller = Depends(caller)) -> JSONResponse:
     data = to_legacy(result.data, body.responses)
     return ok(c.request, data, credits_used=data["credits_used"],
               credits_remaining=credits_remaining(c.db_path, c.org_id))
+
+
+@router.post("/v1/codebook/estimate", summary="Free cost quote: credits a coding run of these answers would use",
+             responses={200: {"model": DataEnvelope}, **error_responses(401, 403, 422, 429, 500)})
+def estimate(body: EstimateIn, c: Caller = Depends(caller)) -> JSONResponse:
+    answers = [r if isinstance(r, ResponseIn) else ResponseIn(id=f"r{i}", text=r)
+               for i, r in enumerate(body.responses, start=1)]
+    ingest = ingest_responses(answers)  # the same cleaning, junk filter and dedup as coding
+    needed = len(ingest.unique)
+    with session(c.db_path) as db:
+        left = credits.balance(db, c.org_id)
+    codable = ingest.codable_count
+    data = {"responses": len(answers), "codable": codable, "no_data": len(answers) - codable,
+            "duplicates": codable - needed, "credits_needed": needed,
+            "credits_remaining": credits_remaining(c.db_path, c.org_id), "unlimited": left is None,
+            "sufficient": left is None or left >= needed}
+    return ok(c.request, data)

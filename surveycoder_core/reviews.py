@@ -244,8 +244,9 @@ def agreement(db: sqlite_utils.Database, question_id: str,
     """Engine's original codes vs the final human codes on reviewed responses.
 
     micro-F1 pools true/false positives over all responses (engine = prediction, human =
-    truth); mean F1 is per response, with a normal-approximation 95% CI; kappa is Cohen's
-    over every (response, code) cell of presence/absence. Codes deleted since are ignored.
+    truth); mean F1 is per response, with a normal-approximation 95% CI; kappa (Cohen's) and
+    alpha (Krippendorff's) are over every (response, code) cell of presence/absence. Codes
+    deleted since are ignored.
     ``response_ids`` restricts it to those responses (the audit sample).
     """
     get_question(db, question_id)
@@ -265,7 +266,7 @@ def agreement(db: sqlite_utils.Database, question_id: str,
                 into[r["response_id"]].add(r["code_id"])
     n = len(reviewed)
     out: dict[str, Any] = {"n": n, "micro_f1": None, "mean_f1": None, "ci_low": None, "ci_high": None,
-                           "kappa": None, "exact_match": None, "sufficient": n >= SUFFICIENT_N,
+                           "kappa": None, "alpha": None, "exact_match": None, "sufficient": n >= SUFFICIENT_N,
                            "benchmark_f1": BENCHMARK_F1}
     out["message"] = "ok" if n >= SUFFICIENT_N else f"insufficient data ({n} reviewed, need {SUFFICIENT_N})"
     if n == 0:
@@ -290,6 +291,13 @@ def agreement(db: sqlite_utils.Database, question_id: str,
         po = agree / cells
         pe = p_engine * p_human + (1 - p_engine) * (1 - p_human)
         out["kappa"] = (po - pe) / (1 - pe) if pe < 1 else (1.0 if po == 1 else None)
+        # Krippendorff's alpha (nominal, two coders, no missing values) over the same cells:
+        # 1 - (n - 1) * disagreeing pairs / (present values x absent values), n = 2 x cells.
+        values = 2 * cells
+        present = sum(len(engine[r]) + len(human[r]) for r in reviewed)
+        absent = values - present
+        out["alpha"] = (1.0 - (values - 1) * (fp + fn) / (present * absent)) if present and absent else (
+            1.0 if fp + fn == 0 else None)
     return out
 
 

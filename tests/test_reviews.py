@@ -170,6 +170,8 @@ def test_agreement_on_hand_computed_example(coded: Any) -> None:
     assert a["exact_match"] == 0.5
     pe = (4 / 24) * (3 / 24) + (20 / 24) * (21 / 24)
     assert a["kappa"] == pytest.approx((21 / 24 - pe) / (1 - pe)) and a["kappa"] == pytest.approx(0.5)
+    # 48 values (2 coders x 24 cells), 7 present and 41 absent, 3 disagreeing cells.
+    assert a["alpha"] == pytest.approx(1 - 47 * 3 / (7 * 41))
 
 
 def test_agreement_sufficient_when_everything_accepted(coded: Any) -> None:
@@ -179,8 +181,8 @@ def test_agreement_sufficient_when_everything_accepted(coded: Any) -> None:
     for row in rows(db, "SELECT id, version FROM responses WHERE question_id = ? AND status != 'no_data'", (qid,)):
         reviews.accept_review(db, qid, row["id"], actor="alice", expected_version=row["version"])
     a = reviews.agreement(db, qid)
-    assert (a["n"], a["sufficient"], a["micro_f1"], a["mean_f1"], a["kappa"], a["exact_match"]) == (
-        31, True, 1.0, 1.0, 1.0, 1.0)
+    assert (a["n"], a["sufficient"], a["micro_f1"], a["mean_f1"], a["kappa"], a["alpha"], a["exact_match"]) == (
+        31, True, 1.0, 1.0, 1.0, 1.0, 1.0)
 
 
 def test_review_log(coded: Any) -> None:

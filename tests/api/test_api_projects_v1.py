@@ -71,3 +71,22 @@ def test_v1_code_errors_are_the_envelope(http: httpx.Client) -> None:
     err = assert_envelope(http.post("/v1/code", json={"responses": ["ok", "x" * 2001]}), 422, "VALIDATION_ERROR")
     assert "r2" in err["message"]  # the answer is named by its position-based id
     assert_envelope(http.post("/v1/code", json={"responses": ["...", "!!!"]}), 422, "NO_DATA")
+
+
+def test_estimate_is_free_and_dedup_aware(server: Server, http: httpx.Client) -> None:
+    r = http.post("/v1/codebook/estimate", json={"responses": [*ANSWERS, "...", "  the staff were FRIENDLY and kind!"]})
+    assert r.status_code == 200, r.text
+    data = r.json()["data"]
+    assert data == {"responses": 7, "codable": 6, "no_data": 1, "duplicates": 2, "credits_needed": 4,
+                    "credits_remaining": data["credits_remaining"], "unlimited": True, "sufficient": True}
+    objects = [{"id": f"x{i}", "text": t} for i, t in enumerate(ANSWERS)]
+    assert http.post("/v1/codebook/estimate", json={"responses": objects}).json()["data"]["credits_needed"] == 4
+    with server.client("metered") as metered:
+        before = metered.get("/v2/usage").json()["data"]
+        quote = metered.post("/v1/codebook/estimate", json={"responses": [f"answer number {i} about parking"
+                                                                         for i in range(20)]}).json()["data"]
+        after = metered.get("/v2/usage").json()["data"]
+    assert quote["credits_needed"] == 20 and quote["unlimited"] is False and quote["sufficient"] is False
+    assert before["credits_remaining"] == after["credits_remaining"] == quote["credits_remaining"]
+    assert_envelope(http.post("/v1/codebook/estimate", json={"responses": []}), 422, "VALIDATION_ERROR")
+    assert_envelope(http.post("/v1/codebook/estimate", json={"responses": ["!!!"]}), 422, "NO_DATA")
