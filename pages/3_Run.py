@@ -70,12 +70,37 @@ if running:
 if last is not None and last.status == "failed" and last.error is not None:
     st.warning(f"The last run stopped: {last.error.message}", icon=":material/warning:")
 
+def draft() -> None:
+    bar = st.progress(0.0, text="Starting…")
+
+    def progress(stage: str, done: int, total: int) -> None:
+        bar.progress(min(1.0, done / total) if total else 0.0,
+                     text=f"{appstate.STAGE_LABELS.get(stage, stage)} — {done:,} of {total:,}")
+
+    n, err = _ui.call(service.draft_codebook, qid, db_path=path, progress=progress, actor=_ui.actor())
+    if not err:
+        _ui.flash(f"Drafted {n} codes. Check them on the Codebook page, then start coding.")
+        st.rerun()
+
+
 if pending:
     mode = "in the background" if pending >= 50 else "right here"
     st.write(f"**{pending:,}** distinct responses are waiting to be coded ({mode}; one credit each).")
-    if st.session_state.pop("autostart", None) == qid or st.button(
+    drafted = summary["code_count"] > 0 and summary["coded"] == 0
+    if drafted:
+        st.info(f"The codebook is drafted ({summary['code_count']} codes) and nothing is coded yet: check, rename, "
+                "merge or add codes on the Codebook page, then start coding.", icon=":material/edit_note:")
+    b = st.columns([1, 1, 3])
+    if st.session_state.pop("autostart", None) == qid or b[0].button(
             "Start coding", type="primary", icon=":material/play_arrow:", key="start_coding"):
         start()
+    if drafted:
+        if b[1].button("Open the codebook", icon=":material/list_alt:", key="open_codebook"):
+            st.switch_page("pages/7_Codebook.py")
+    elif summary["code_count"] == 0 and b[1].button(
+            "Draft the codebook first", icon=":material/edit_note:", key="draft_codebook",
+            help="Build the codes from the answers (free), check and edit them, and only then code."):
+        draft()
 else:
     st.success("Every response of this question is coded.", icon=":material/task_alt:")
     c1, c2, c3, _ = st.columns([1, 1, 1, 2])

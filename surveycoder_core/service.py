@@ -17,7 +17,7 @@ from .engines.base import Engine
 from .errors import InvalidStateError, ValidationError
 from .exports import ExportAssignment, ExportCode, ExportQuestion, ExportResponse
 from .ingest import IngestResult, ingest_responses
-from .pipeline import RunHooks, run_question
+from .pipeline import RunHooks, generate_codebook_stage, run_question
 from .responses import insert_responses, pending_canonical, reset_for_recoding
 from .results import build_result, code_frequencies, response_rows
 from .schemas import ASYNC_THRESHOLD, CodebookIn, CodeRequest, CodeResponseSync, CodeResultData, ResponseIn
@@ -152,6 +152,24 @@ def code_question(
         run_question(db, question_id, engine, RunHooks(org_id=org_id, actor=actor,
                                                        progress=progress or RunHooks().progress))
         return build_result(db, question_id)
+
+
+def draft_codebook(
+    question_id: str, *, db_path: str | Path | None = None, engine: Engine | None = None,
+    progress: Progress | None = None, actor: str = "app",
+) -> int:
+    """Build the codebook from the answers without coding any of them (free): a human signs it
+    off, edits included, before anything is coded. Returns the number of codes."""
+    engine = engine or get_engine(db_path=db_path)
+    with session(db_path) as db:
+        question = projects.get_question(db, question_id)
+        if has_codebook(db, question_id):
+            raise InvalidStateError("this question already has a codebook; edit it on the Codebook page")
+        generate_codebook_stage(db, question_id, engine, RunHooks(actor=actor,
+                                                                   progress=progress or RunHooks().progress))
+        record_event(db, actor=actor, action="codebook.draft", project_id=question["project_id"],
+                     question_id=question_id, payload={"engine": engine.name})
+        return projects.question_summary(db, question_id)["code_count"]
 
 
 def start_question_job(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from surveycoder_core import jobs, projects, service, store
+from surveycoder_core import edits, jobs, projects, service, store
+from surveycoder_core.codebooks import code_rows
 
 from .conftest import import_sample
 from .helpers import app, button
@@ -50,3 +51,43 @@ def test_job_progress_panel_and_cancel_button(db_path, monkeypatch):
 def test_run_page_without_a_question_points_to_projects(db_path):
     at = app("3_Run")
     assert any("No question yet" in i.value for i in at.info)
+
+
+def test_draft_the_codebook_first_then_code_with_the_edited_codebook(db_path):
+    out = import_sample(db_path, n=40)
+    qid = out["question_id"]
+    at = app("3_Run", question_id=qid)
+    at.button(key="draft_codebook").click()
+    at.run()
+    assert not at.exception
+    with store.session(db_path) as db:
+        codes = code_rows(db, qid)
+        summary = projects.question_summary(db, qid)
+        question = projects.get_question(db, qid)
+    assert question["status"] == "codebook_ready" and question["credits_used"] == 0  # drafting is free
+    assert len(codes) >= 2 and summary["coded"] == 0  # and codes nothing
+    assert any("codebook is drafted" in i.value for i in at.info)
+    assert not [b for b in at.button if b.key == "draft_codebook"]
+    # The researcher signs the draft off with an edit: the coding uses the edited codebook.
+    with store.session(db_path) as db:
+        edits.rename_code(db, qid, codes[0]["id"], "Signed-off name", actor="app")
+    at = app("3_Run", question_id=qid)
+    button(at, "Start coding").click()
+    at.run()
+    assert not at.exception
+    with store.session(db_path) as db:
+        after = code_rows(db, qid)
+        summary = projects.question_summary(db, qid)
+    assert [c["id"] for c in after] == [c["id"] for c in codes]  # the same codes, none regenerated
+    assert after[0]["name"] == "Signed-off name" and summary["coded"] > 0
+
+
+def test_a_drafted_codebook_opens_on_the_codebook_page(db_path):
+    out = import_sample(db_path, n=40)
+    service.draft_codebook(out["question_id"], db_path=db_path)
+    at = app("7_Codebook", question_id=out["question_id"])
+    assert not at.exception
+    with store.session(db_path) as db:
+        first = code_rows(db, out["question_id"])[0]["name"]
+    shown = " ".join(str(getattr(e, "value", "")) for e in at.main)
+    assert first in shown or any(first in str(df.value) for df in at.dataframe)
