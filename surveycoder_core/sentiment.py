@@ -48,6 +48,10 @@ SURVEY_LEXICON: dict[str, float] = {
     "soggy": -1.5, "greasy": -1.2, "stale": -1.5, "cold": -0.6, "dismissive": -2.0, "ignored": -1.8,
     "inattentive": -1.8, "uncomfortable": -1.5, "unclean": -2.0, "filthy": -2.5, "smelly": -1.8,
     "nightmare": -2.0, "shortage": -1.5, "short-staffed": -2.0, "queue": -0.5, "queues": -0.8, "hassle": -1.5,
+    "crashing": -1.5, "crashes": -1.5, "crashed": -1.5, "buggy": -1.8, "glitchy": -1.5, "glitch": -1.2,
+    "glitches": -1.2, "unreliable": -1.8, "unusable": -2.0, "outage": -1.5, "outages": -1.5,
+    "disconnects": -1.5, "disconnecting": -1.5, "patchy": -1.2, "laggy": -1.5, "disgraceful": -2.5,
+    "unanswered": -1.2, "hike": -1.0, "hikes": -1.0,
     # praise
     "prompt": 1.2, "attentive": 1.8, "knowledgeable": 1.5, "reasonable": 1.0, "affordable": 1.5,
     "spacious": 1.2, "efficient": 1.5, "professional": 1.2, "informative": 1.2, "reassuring": 1.5,
@@ -80,8 +84,10 @@ def _analyzer():  # -> SentimentIntensityAnalyzer
     return _ANALYZER
 
 
-# "top up" is a payment, not praise (VADER scores "top" +0.8).
+# "top up" is a payment, not praise (VADER scores "top" +0.8). "without warning" is a complaint, but
+# VADER reads "without" as a negation of the next three words: "without warning, a disgrace" scored +0.57.
 _TOP_UP_RE = re.compile(r"\btop(?:ped|ping|s)?[- ]?ups?\b", re.IGNORECASE)
+_WITHOUT_RE = re.compile(r"\bwithout (?:any )?(?:warning|notice|explanation)\b", re.IGNORECASE)
 
 
 @lru_cache(maxsize=65536)
@@ -89,7 +95,8 @@ def polarity(text: str) -> float:
     """VADER compound score in [-1, 1] (0 for empty text)."""
     if not text or not text.strip():
         return 0.0
-    return float(_analyzer().polarity_scores(_TOP_UP_RE.sub("topup", text))["compound"])
+    text = _WITHOUT_RE.sub("unannounced", _TOP_UP_RE.sub("topup", text))
+    return float(_analyzer().polarity_scores(text)["compound"])
 
 
 # A question or a request is not praise: VADER reads the politeness and the asking words of
@@ -147,7 +154,10 @@ def is_suggestion(text: str) -> bool:
 _COMPLAINT_RE = re.compile(
     r"\b((would ?n[o']?t|wo ?n't|will not|never|not) (be )?(go(ing)?|come|coming|be) back|never again|"
     r"(waste|wasted|wasting) (of )?(your |my |our )?(time|money)|not worth|would ?n[o']?t recommend|"
-    r"overcharged|rip[- ]?off|could (have been|be) (better|cleaner|quicker|improved)|expected (better|more))\b",
+    r"overcharged|rip[- ]?off|could (have been|be) (better|cleaner|quicker|improved)|expected (better|more)|"
+    r"without (any )?(warning|notice|explanation)|"
+    r"(price|prices|bill|bills|fee|fees|cost|costs|charges?|tariff|rent)s? (has |have |had |keeps? |kept )?"
+    r"(increased?|increases|rise|rises|rising|risen|went up|gone up|going up|go up|doubled|hiked?))\b",
     re.IGNORECASE,
 )
 

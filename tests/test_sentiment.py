@@ -98,3 +98,13 @@ def test_questions_and_requests_are_not_praise():
     assert sentiment_label("Would definitely visit again, lovely food.") == "Positive"
     assert sentiment_label("What a wonderful, caring team!") == "Positive"
     assert code_sentiment("Can I change my PIN?", "Can I change my PIN?") == "Neutral"
+
+
+def test_service_complaints_vader_misreads():
+    # "without" negates the next words in VADER ("without warning, a disgrace" scored +0.57);
+    # "increase" is a positive word to it; app and network failures are missing from its lexicon.
+    for text in ["My bill doubled without warning, a disgrace", "App keeps crashing", "Prices went up again",
+                 "The price increase is too much", "Unreliable connection, constant outages"]:
+        assert sentiment_label(text) == "Negative", text
+    assert sentiment_label("Price went up but the service is still great") == "Positive"
+    assert sentiment_label("Increase the number of staff") == "Negative"  # a suggestion
