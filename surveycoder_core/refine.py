@@ -18,7 +18,8 @@ from .engines.base import Engine
 from .errors import InvalidStateError, NotFoundError, SurveyCoderError, ValidationError
 from .history import Capture, commit_change, get_event, undo_event
 from .projects import get_question
-from .refine_rules import definition_rules, merge_rules, new_code_rules, reassign_rules, split_rules
+from .refine_rules import (definition_rules, merge_rules, new_code_rules, reassign_rules, split_rules,
+                           stance_rules)
 from .store import dumps, loads, new_token, now, one, rows, write
 
 ACTIONS = ("create_new", "assign_existing", "merge", "dismiss")
@@ -99,6 +100,7 @@ def _candidates(db: sqlite_utils.Database, q: dict[str, Any], engine: Engine) ->
     found += reassign_rules(db, q, by_id)
     found += definition_rules(engine, codes, texts, scores)
     found += split_rules(db, q, engine, codes, texts, members)
+    found += stance_rules(db, q, codes)
     return found
 
 

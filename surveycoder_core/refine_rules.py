@@ -1,4 +1,4 @@
-"""The refinement agent's four generators; each returns candidate suggestion rows (not yet stored).
+"""The refinement agent's generators; each returns candidate suggestion rows (not yet stored).
 
 All of them are deterministic for a deterministic engine: inputs are read in a fixed order
 and ties are broken by codebook order. Thresholds follow themefinder's theme-set rules.
@@ -29,6 +29,11 @@ SPLIT_SHARE = 0.5  # a code on at least this share of codable responses is "over
 SPLIT_MIN_RESPONSES = 10
 SPLIT_MAX_PER_CODE = 5
 MAX_EXAMPLES = 5
+# A code that states a stance ("Complaints about bill") holding answers of the opposite stance
+# groups praise with complaint, which reviewers reject: those answers get a code of their own.
+STANCE_MIN_RESPONSES = 3
+STANCE_MIN_SHARE = 0.2
+_OPPOSITE = {"Positive": "Negative", "Negative": "Positive"}
 
 _STOP = set("""a about above after again all also am an and any are as at be because been before being below
 between both but by can could did do does doing don down during each even few for from further get got had has
@@ -263,4 +268,50 @@ def split_rules(db: sqlite_utils.Database, q: dict[str, Any], engine: Engine, co
                               f"{len(idx) + len(dupes)} share a theme that fits it poorly (fit {cluster_fit:.2f}"
                               f" vs median {overall:.2f})."),
             })
+    return out
+
+
+def opposite_stance_name(name: str, stance: str) -> str:
+    """'Complaints about bill' -> 'Praise for bill' (and back); other names get the stance added."""
+    for prefix, other in (("Complaints about ", "Praise for "), ("Praise for ", "Complaints about ")):
+        if name.startswith(prefix):
+            return other + name[len(prefix):]
+    return f"{name} ({'praise' if stance == 'Positive' else 'complaints'})"
+
+
+def stance_rules(db: sqlite_utils.Database, q: dict[str, Any], codes: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Codes with a stance that hold enough answers of the opposite stance: move those answers to the
+    opposite-stance code (an existing one of that name, else a new one). Reviewed answers stay."""
+    by_name = {c["name"].casefold(): c for c in codes}
+    out: list[dict[str, Any]] = []
+    for c in codes:
+        opposite = _OPPOSITE.get(c["sentiment"] or "")
+        if opposite is None:
+            continue
+        items = rows(db, "SELECT r.respondent_id, r.clean_text, a.sentiment FROM assignments a JOIN responses r"
+                         " ON r.id = a.response_id WHERE a.code_id = ? AND r.reviewed = 0 ORDER BY r.position",
+                     (c["id"],))
+        against = [r for r in items if r["sentiment"] == opposite]
+        if len(against) < STANCE_MIN_RESPONSES or len(against) < STANCE_MIN_SHARE * len(items):
+            continue
+        name = opposite_stance_name(c["name"], opposite)
+        target = by_name.get(name.casefold())
+        share = len(against) / len(items)
+        row = {
+            "confidence": round(min(1.0, 0.5 + share), 3), "source_code_id": c["id"],
+            "affected": [r["respondent_id"] for r in against],
+            "examples": examples_of([(r["respondent_id"], r["clean_text"]) for r in against]),
+            "rationale": (f"{len(against)} of the {len(items)} responses coded '{c['name']}' are "
+                          f"{opposite.lower()}: praise and complaint belong in separate codes."),
+        }
+        if target is not None:
+            row.update({"type": "reassign", "action": "assign_existing", "target_code_id": target["id"],
+                        "name": target["name"], "definition": target["definition"],
+                        "sentiment": target["sentiment"], "category_id": target["category_id"]})
+        else:
+            row.update({"type": "split", "action": "create_new", "name": name, "sentiment": opposite,
+                        "definition": f"{'Praise' if opposite == 'Positive' else 'Complaints'} on what "
+                                      f"'{c['name']}' covers.",
+                        "category_id": c["category_id"]})
+        out.append(row)
     return out

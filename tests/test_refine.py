@@ -253,7 +253,8 @@ def test_over_broad_code_gets_split_proposals_that_move_responses(coded: Any) ->
     for name in ("Friendly staff", "Slow service", "Price too high", "Expensive", "Delivery"):
         edits.merge_codes(db, qid, c[name], c["Good quality"], actor="setup")  # one code on 24 of 31
     found = refine.generate_suggestions(db, qid, FakeEngine())
-    split = [s for s in found if s["type"] == "split"]
+    # (The merged code also holds complaints now: that is the stance rule's proposal, tested below.)
+    split = [s for s in found if s["type"] == "split" and "praise and complaint" not in s["rationale"]]
     assert [(s["name"], s["action"], s["source_code"]) for s in split] == [
         ("Staff attitude", "create_new", "Good quality")]
     assert split[0]["affected_response_ids"] == ["r01", "r02", "r03", "r31", "r04"]
@@ -263,3 +264,41 @@ def test_over_broad_code_gets_split_proposals_that_move_responses(coded: Any) ->
     assert codes_on(db, r["r01"]) == ["Staff attitude"] and codes_on(db, r["r04"]) == ["Staff attitude"]
     refine.undo_suggestion(db, qid, split[0]["id"], actor="alice")
     assert question_state(db, qid) == before
+
+
+def test_praise_and_complaint_under_one_code_are_separated(coded: Any) -> None:
+    db, ids = coded
+    qid, c, r = ids["question_id"], ids["codes"], ids["responses"]
+    # The engine put three complaints about staff under the positive code "Friendly staff".
+    with write(db):
+        for key in ("r01", "r02", "r31"):
+            db.conn.execute("UPDATE assignments SET sentiment = 'Negative' WHERE response_id = ? AND code_id = ?",
+                            (r[key], c["Friendly staff"]))
+    found = refine.generate_suggestions(db, qid, FakeEngine())
+    [stance] = [s for s in found if "praise and complaint" in s["rationale"]]
+    assert (stance["type"], stance["action"], stance["name"], stance["sentiment"], stance["source_code"]) == (
+        "split", "create_new", "Friendly staff (complaints)", "Negative", "Friendly staff")
+    assert sorted(stance["affected_response_ids"]) == ["r01", "r02", "r31"]
+    before = question_state(db, qid)
+    refine.apply_suggestion(db, qid, stance["id"], actor="alice")
+    assert codes_on(db, r["r01"]) == ["Friendly staff (complaints)"] and codes_on(db, r["r03"]) == ["Friendly staff"]
+    refine.undo_suggestion(db, qid, stance["id"], actor="alice")
+    assert question_state(db, qid) == before
+
+    # When the opposite-stance code exists, the answers go there.
+    edits.rename_code(db, qid, c["Friendly staff"], "Praise for staff", actor="setup")
+    edits.add_code(db, qid, name="Complaints about staff", category="Service", sentiment="Negative", actor="setup")
+    found = refine.generate_suggestions(db, qid, FakeEngine(), force=True)
+    [stance] = [s for s in found if "praise and complaint" in s["rationale"]]
+    assert (stance["type"], stance["action"], stance["target_code"], stance["source_code"]) == (
+        "reassign", "assign_existing", "Complaints about staff", "Praise for staff")
+    refine.apply_suggestion(db, qid, stance["id"], actor="alice")
+    assert codes_on(db, r["r02"]) == ["Complaints about staff"]
+
+
+def test_opposite_stance_names() -> None:
+    from surveycoder_core.refine_rules import opposite_stance_name
+
+    assert opposite_stance_name("Complaints about bill", "Positive") == "Praise for bill"
+    assert opposite_stance_name("Praise for staff", "Negative") == "Complaints about staff"
+    assert opposite_stance_name("Fast speed", "Negative") == "Fast speed (complaints)"
