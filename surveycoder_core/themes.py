@@ -3,8 +3,9 @@
 Steps (all deterministic, fixed seeds):
 1. Embed each answer (mean-centred unit vectors) and cluster with k-means; k grows with the square
    root of the number of answers (about 27 for 2,000 answers, capped at 60). When that first
-   clustering shows clearly separate groups (cosine silhouette >= 0.12, as with help-desk requests;
-   opinion answers sit at 0.04-0.10) the answers are re-clustered with about 1.6 x sqrt(n) clusters,
+   clustering shows clearly separate groups (cosine silhouette 0.12-0.3, as with help-desk requests;
+   opinion answers sit at 0.04-0.10, repeated phrasings above 0.3) and there are 1,000 answers or
+   more, the answers are re-clustered with about 1.6 x sqrt(n) clusters,
    up to 100.
 2. A cluster whose members are clearly split between praise and complaint becomes two codes,
    because grouping agree and disagree into one theme is what users reject.
@@ -38,6 +39,14 @@ MERGE_SIMILARITY = 0.9
 # clusters, capped at DISTINCT_MAX_CODES (Banking77, 3,000 answers: NMI 0.672 with 35 clusters,
 # 0.740 with 88; coded first code 0.659 -> 0.713 with 80 codes). Opinion questions keep MAX_CODES, which is what a reader can take in.
 DISTINCT_SILHOUETTE = 0.12
+# Above this, the answers are a few phrasings repeated (templated or one-word answers: 0.49 on the
+# tests' synthetic survey): the first clustering already separates them, more would split a
+# phrasing from its paraphrase.
+DISTINCT_SILHOUETTE_MAX = 0.3
+# ... and only with this many different answers: a few hundred answers written from a few dozen
+# phrasings also look separate, and got one code per phrasing (45 codes for the tests' synthetic
+# survey of 5 themes x 2 stances).
+DISTINCT_MIN_ANSWERS = 1000
 DISTINCT_FACTOR = 1.6
 DISTINCT_MAX_CODES = 100
 SILHOUETTE_SAMPLE = 2000
@@ -82,7 +91,7 @@ def is_distinct(X: np.ndarray, labels: np.ndarray) -> bool:
     idx = rng.choice(len(X), size=min(len(X), SILHOUETTE_SAMPLE), replace=False)
     if len(np.unique(labels[idx])) < 2:
         return False
-    return float(silhouette_score(X[idx], labels[idx], metric="cosine")) >= DISTINCT_SILHOUETTE
+    return DISTINCT_SILHOUETTE <= float(silhouette_score(X[idx], labels[idx], metric="cosine")) < DISTINCT_SILHOUETTE_MAX
 
 
 def distinct_codes(n: int) -> int:
@@ -150,7 +159,7 @@ def generate_themes(
         labels = _small_groups(engine.embed(sub))  # names masked: a shared brand is not a shared idea
     else:
         labels = _kmeans(X, k) if n > 1 else np.zeros(n, dtype=int)
-        if n > 1 and distinct_codes(n) > k and is_distinct(X, labels):
+        if n >= DISTINCT_MIN_ANSWERS and distinct_codes(n) > k and is_distinct(X, labels):
             # Room for the stance splits below, as above, within DISTINCT_MAX_CODES in all.
             labels = _kmeans(X, int(round(distinct_codes(n) * (1.0 if topics_only else 0.85))))
     # k-means always returns k clusters; on homogeneous answers several are the same theme.
