@@ -3,7 +3,7 @@
 import streamlit as st
 
 from pages import _ui
-from surveycoder_core import analytics
+from surveycoder_core import analytics, search
 
 _ui.header("Dashboard", "What respondents talk about, how they feel about it, and who says it.")
 qid = _ui.question_id()
@@ -67,11 +67,23 @@ with tab_seg:
         t2.dataframe(counts)
 with tab_verb:
     options = {row.code_id: f"{row.code}  ({row.count})" for row in freq.itertuples()}
-    if not options:
-        st.info("No code matches the filters.")
+    options[None] = "Any code"
+    top = st.columns([3, 1.4, 3])
+    query = top[0].text_input("Search the answers", key="verbatim_query",
+                              placeholder="e.g. engineer, or an idea such as “unreliable connection”")
+    mode = top[1].radio("Match", search.MODES, horizontal=True, key="verbatim_mode",
+                        format_func={"words": "Words", "meaning": "Meaning"}.__getitem__,
+                        help="Words: answers with every word. Meaning: the answers closest in meaning.")
+    picked = top[2].selectbox("Code", list(options), format_func=options.__getitem__, key="verbatim_code")
+    if query.strip():
+        table = search.search_verbatims(view, query, mode=mode, code_id=picked,
+                                        embed=_ui.embed if mode == "meaning" else None)
+        found = "nearest in meaning" if mode == "meaning" else "with every word"
+        st.caption(f"{len(table):,} responses {found}" + ("" if picked is None else " under this code"))
     else:
-        picked = st.selectbox("Code", list(options), format_func=options.__getitem__, key="verbatim_code")
         table = analytics.verbatims(view, picked)
-        st.caption(f"{len(table):,} responses with this code")
-        st.dataframe(table, hide_index=True, height=420,
-                     column_config={"response": st.column_config.TextColumn("Response", width="large")})
+        st.caption(f"{len(table):,} responses" + ("" if picked is None else " with this code"))
+    st.dataframe(table, hide_index=True, height=420,
+                 column_config={"response": st.column_config.TextColumn("Response", width="large"),
+                                "similarity": st.column_config.ProgressColumn("Similarity", min_value=0.0,
+                                                                              max_value=1.0, format="%.2f")})

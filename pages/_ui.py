@@ -131,6 +131,13 @@ def show_flash() -> None:
         st.success(msg[0], icon=msg[1])
 
 
+def embed(texts: list[str]) -> Any:
+    """Sentence vectors from the offline embedded engine (cached in the project database)."""
+    from surveycoder_core.engines import get_engine
+
+    return get_engine("embedded", db_path=db_path()).embed(texts)
+
+
 @st.cache_data(max_entries=6, show_spinner=False)
 def _frames(path: str, qid: str, stamp: tuple[Any, ...]) -> analytics.Frames:
     with store.session(path) as db:

@@ -255,7 +255,7 @@ def verbatims(frames: Frames, code_id: str | None = None, *, limit: int | None =
     if code_id:
         out["sentiment"] = resp["response_id"].map(mine["sentiment"]).values
         out["confidence"] = resp["response_id"].map(mine["confidence"]).values
-    out["codes"] = resp["response_id"].map(codes_per).fillna("").values
+    out["codes"] = [codes_per.get(rid, "") for rid in resp["response_id"]]
     for name in frames.attributes:
         out[name] = resp[f"attr:{name}"].values
     return out.head(limit) if limit else out

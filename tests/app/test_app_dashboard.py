@@ -57,3 +57,25 @@ def test_uncoded_question_points_to_run(db_path):
     out = import_sample(db_path, n=10)
     at = app("4_Dashboard", question_id=out["question_id"])
     assert any("not coded yet" in i.value for i in at.info)
+
+
+def test_search_the_answers_by_words_and_by_meaning(coded_db):
+    path, ids = coded_db
+    at = app("4_Dashboard", question_id=ids["question_id"])
+    at.selectbox(key="verbatim_code").set_value(None).run()
+    everyone = at.dataframe[-1].value
+    at.text_input(key="verbatim_query").input("ENGINEER").run()
+    assert not at.exception
+    words = at.dataframe[-1].value
+    assert 0 < len(words) < len(everyone)
+    assert all("engineer" in t.casefold() for t in words["response"])
+    expected = sum("engineer" in t.casefold() for t in everyone["response"])
+    assert len(words) == expected
+    at.radio(key="verbatim_mode").set_value("meaning").run()
+    assert not at.exception
+    near = at.dataframe[-1].value
+    assert list(near.columns[:3]) == ["respondent", "response", "similarity"]
+    assert list(near["similarity"]) == sorted(near["similarity"], reverse=True)
+    # The nearest answers to "engineer" talk about engineers or their visits.
+    assert sum(any(w in t.casefold() for w in ("engineer", "technician", "visit", "install"))
+               for t in near["response"].head(5)) >= 3
