@@ -100,6 +100,9 @@ elif source.startswith("Reuse"):
 if codebook is not None:
     st.caption(f"Codebook: {codebook.code_count()} codes in {len(codebook.categories)} categories — "
                "responses are coded against it; new themes become refinement suggestions.")
+    with st.expander("Preview the codebook", icon=":material/visibility:"):
+        st.dataframe(imports.codebook_preview(codebook), hide_index=True,
+                     column_config={"definition": st.column_config.TextColumn("definition", width="large")})
 
 if st.button("Import responses", type="primary", icon=":material/upload:", key="upload_import"):
     converted, err = _ui.call(imports.table_to_responses, frame, None if id_col == NO_ID else id_col, text_col)

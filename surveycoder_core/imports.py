@@ -524,3 +524,13 @@ def read_request_json(data: bytes) -> CodeRequest:
         return CodeRequest.model_validate(payload)
     except pydantic.ValidationError as exc:
         raise from_pydantic(exc) from exc
+
+
+def codebook_preview(codebook: CodebookIn) -> pd.DataFrame:
+    """One row per code, in order, for a look before the codebook is used (plain values only)."""
+    return pd.DataFrame(
+        [{"category": cat.name, "code": code.name, "sentiment": code.sentiment, "definition": code.definition or "",
+          "examples": len(code.examples)}
+         for cat in codebook.categories for code in cat.codes],
+        columns=["category", "code", "sentiment", "definition", "examples"],
+    )

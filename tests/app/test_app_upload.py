@@ -94,6 +94,11 @@ def test_reuse_an_earlier_questions_codebook_for_the_next_wave(coded_db):
     at = upload(app("2_Upload"), "wave2.csv", CSV)
     at.radio(key="upload_target").set_value("Add to an existing project").run()
     at.radio(key="upload_codebook_source").set_value("Reuse an earlier question's codebook (next wave)").run()
+    preview = at.dataframe[-1].value  # the earlier wave's codes, shown before anything is imported
+    assert list(preview.columns) == ["category", "code", "sentiment", "definition", "examples"]
+    with store.session(path) as db:
+        earlier = projects.list_projects(db)[0]["questions"][0]
+    assert len(preview) == earlier["code_count"]
     button(at, "Import responses").click()
     at.run()
     assert not at.exception
