@@ -54,7 +54,7 @@ def _owned_project(db: sqlite_utils.Database, c: Caller, project_id: str) -> dic
 
 
 @contextmanager
-def _question(c: Caller, ref: QuestionRef) -> Iterator[sqlite_utils.Database]:
+def owned_question(c: Caller, ref: QuestionRef) -> Iterator[sqlite_utils.Database]:
     """A connection, once the question is known to belong to the project and the caller."""
     with session(c.db_path) as db:
         _owned_project(db, c, ref.project_id)
@@ -105,7 +105,7 @@ def export_csv(body: ExportOptionsIn, c: Caller = Depends(caller)) -> Response:
 @router.post("/v2/refinement/suggestions", summary="Run (or return the cached) refinement suggestions",
              responses={200: {"model": DataEnvelope}, **error_responses(401, 403, 404, 409, 422, 429, 500)})
 def refinement_suggestions(body: SuggestionsIn, c: Caller = Depends(caller)) -> JSONResponse:
-    with _question(c, body) as db:
+    with owned_question(c, body) as db:
         cached = bool(refine.list_suggestions(db, body.question_id, "pending")) and not body.force
         # Refinement is free (codebook work is never charged), force=True included.
         found = refine.generate_suggestions(db, body.question_id, get_engine(db_path=c.db_path), force=body.force,
@@ -122,7 +122,7 @@ def refinement_apply(body: ApplyIn, c: Caller = Depends(caller)) -> JSONResponse
     sid = body.suggestion.id
     given = body.suggestion.model_dump()
     overrides = {k: given[k] for k in _OVERRIDES if given.get(k) is not None}
-    with _question(c, body) as db:
+    with owned_question(c, body) as db:
         data = refine.apply_suggestion(db, body.question_id, sid, actor=c.actor, overrides=overrides or None)
     return ok(c.request, data)
 
@@ -131,7 +131,7 @@ def refinement_apply(body: ApplyIn, c: Caller = Depends(caller)) -> JSONResponse
              responses={200: {"model": DataEnvelope}, **error_responses(401, 403, 404, 409, 422, 429, 500)})
 def refinement_resolve(body: ResolveIn, c: Caller = Depends(caller)) -> JSONResponse:
     # Omitted code ids default to the suggestion's own (a merge suggestion names both); refine checks them.
-    with _question(c, body) as db:
+    with owned_question(c, body) as db:
         data = refine.resolve_suggestion(
             db, body.question_id, body.suggestion_id, body.action, actor=c.actor, target_code_id=body.target_code_id,
             source_code_id=body.source_code_id, dismiss_reason=body.dismiss_reason)
@@ -141,7 +141,7 @@ def refinement_resolve(body: ResolveIn, c: Caller = Depends(caller)) -> JSONResp
 @router.post("/v2/refinement/undo", summary="Undo a resolved suggestion (reverts its changes, reopens it)",
              responses={200: {"model": DataEnvelope}, **error_responses(401, 403, 404, 409, 422, 429, 500)})
 def refinement_undo(body: UndoIn, c: Caller = Depends(caller)) -> JSONResponse:
-    with _question(c, body) as db:
+    with owned_question(c, body) as db:
         data = refine.undo_suggestion(db, body.question_id, body.suggestion_id, actor=c.actor)
     return ok(c.request, data)
 
@@ -149,7 +149,7 @@ def refinement_undo(body: UndoIn, c: Caller = Depends(caller)) -> JSONResponse:
 @router.post("/v2/refinement/bulk-apply", summary="Apply many new_code suggestions",
              responses={200: {"model": DataEnvelope}, **error_responses(401, 403, 404, 409, 422, 429, 500)})
 def refinement_bulk_apply(body: BulkApplyIn, c: Caller = Depends(caller)) -> JSONResponse:
-    with _question(c, body) as db:
+    with owned_question(c, body) as db:
         data = refine.bulk_apply(db, body.question_id, actor=c.actor, suggestion_ids=body.suggestion_ids,
                                  min_confidence=body.min_confidence, action=body.action)
     return ok(c.request, data)
@@ -158,7 +158,7 @@ def refinement_bulk_apply(body: BulkApplyIn, c: Caller = Depends(caller)) -> JSO
 @router.post("/v2/refinement/export", summary="Every suggestion as .xlsx (Summary/Pending/Applied/Dismissed) or CSV",
              response_class=Response, responses={**_DOWNLOAD, **error_responses(401, 403, 404, 422, 429, 500)})
 def refinement_export(body: RefinementExportIn, c: Caller = Depends(caller)) -> Response:
-    with _question(c, body) as db:
+    with owned_question(c, body) as db:
         suggestions = refine.suggestions_for_export(db, body.question_id)
         name = projects.get_project(db, body.project_id)["name"]
     if body.format == "csv":

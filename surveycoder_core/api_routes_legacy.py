@@ -1,5 +1,6 @@
-"""Routes: the legacy ``POST /v1/code`` of the getting-started guide, on the v2 pipeline, and the
-free cost quote ``POST /v1/codebook/estimate``.
+"""Routes: the legacy ``POST /v1/code`` of the getting-started guide, on the v2 pipeline; the free
+cost quote ``POST /v1/codebook/estimate``; and the project flow's ``POST /v1/codebook/generate``
+(draft a stored question's codebook without coding) and ``GET /v1/projects/{id}/questions/{qid}``.
 
 v1 took answers as plain strings and a flat codebook (``[{code, category}]``) and answered with
 ``{codebook: [{code, category, count}], coded: [{response, codes: [names]}]}``. Here the strings get
@@ -16,10 +17,11 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError as PydanticValidationError
 
-from . import credits, service
+from . import credits, projects, service
 from .api import ok
-from .api_models import DataEnvelope, EstimateIn, LegacyCodeIn, error_responses
+from .api_models import DataEnvelope, EstimateIn, LegacyCodeIn, QuestionRef, error_responses
 from .api_routes_code import Caller, api_key_header, caller, credits_remaining
+from .api_routes_data import owned_question
 from .errors import from_pydantic
 from .ingest import ingest_responses
 from .schemas import CodeRequest, CodeResultData, ResponseIn
@@ -90,3 +92,30 @@ def estimate(body: EstimateIn, c: Caller = Depends(caller)) -> JSONResponse:
             "credits_remaining": credits_remaining(c.db_path, c.org_id), "unlimited": left is None,
             "sufficient": left is None or left >= needed}
     return ok(c.request, data)
+
+
+def question_state(c: Caller, project_id: str, question_id: str) -> dict[str, Any]:
+    with owned_question(c, QuestionRef(project_id=project_id, question_id=question_id)) as db:
+        q = projects.get_question(db, question_id, project_id=project_id)
+        summary = projects.question_summary(db, question_id)
+    return {"id": q["id"], "project_id": project_id, "text": q["text"], "status": q["status"],
+            "coding_type": q["coding_type"], "language": q["language"], "has_codebook": summary["code_count"] > 0,
+            "code_count": summary["code_count"], "response_count": summary["response_count"],
+            "coded_count": summary["coded"], "uncoded_count": summary["uncoded"], "pending_count": summary["pending"],
+            "no_data_count": summary["no_data"], "credits_used": int(q["credits_used"] or 0)}
+
+
+@router.get("/v1/projects/{project_id}/questions/{question_id}",
+            summary="A question's state: has_codebook, coded_count, status",
+            responses={200: {"model": DataEnvelope}, **error_responses(401, 403, 404, 429, 500)})
+def get_question_state(project_id: str, question_id: str, c: Caller = Depends(caller)) -> JSONResponse:
+    return ok(c.request, question_state(c, project_id, question_id))
+
+
+@router.post("/v1/codebook/generate", summary="Draft a stored question's codebook from its answers (free; codes nothing)",
+             responses={200: {"model": DataEnvelope}, **error_responses(401, 403, 404, 409, 422, 429, 500)})
+def generate_codebook(body: QuestionRef, c: Caller = Depends(caller)) -> JSONResponse:
+    with owned_question(c, body):
+        pass  # ownership checked
+    service.draft_codebook(body.question_id, db_path=c.db_path, actor=c.actor)
+    return ok(c.request, question_state(c, body.project_id, body.question_id))

@@ -90,3 +90,29 @@ def test_estimate_is_free_and_dedup_aware(server: Server, http: httpx.Client) ->
     assert before["credits_remaining"] == after["credits_remaining"] == quote["credits_remaining"]
     assert_envelope(http.post("/v1/codebook/estimate", json={"responses": []}), 422, "VALIDATION_ERROR")
     assert_envelope(http.post("/v1/codebook/estimate", json={"responses": ["!!!"]}), 422, "NO_DATA")
+
+
+def test_project_flow_draft_a_stored_questions_codebook_then_code_it(server: Server, http: httpx.Client) -> None:
+    from surveycoder_core import service
+    from surveycoder_core.schemas import ResponseIn
+
+    from .conftest import make_responses
+
+    # Answers stored without coding (as the app's Upload does), in a project made through the API.
+    project = http.post("/v2/projects", json={"name": "Wave 4"}).json()["data"]
+    answers = [ResponseIn(**r) for r in make_responses(60, seed=5, prefix="W")]
+    out = service.import_question(db_path=server.db, responses=answers, project_name="Wave 4",
+                                  question_text="Why that score?", project_id=project["id"])
+    path = f"/v1/projects/{project['id']}/questions/{out['question_id']}"
+    before = http.get(path).json()["data"]
+    assert (before["has_codebook"], before["coded_count"], before["status"]) == (False, 0, "pending")
+    ref = {"project_id": project["id"], "question_id": out["question_id"]}
+    drafted = http.post("/v1/codebook/generate", json=ref)
+    assert drafted.status_code == 200, drafted.text
+    state = drafted.json()["data"]
+    assert state["has_codebook"] and state["code_count"] >= 2
+    assert (state["coded_count"], state["credits_used"], state["status"]) == (0, 0, "codebook_ready")
+    assert_envelope(http.post("/v1/codebook/generate", json=ref), 409, "INVALID_STATE")
+    assert_envelope(http.get(f"/v1/projects/{project['id']}/questions/nope"), 404, "NOT_FOUND")
+    with server.client("limited") as other_org:
+        assert_envelope(other_org.get(path), 404, "NOT_FOUND")
