@@ -21,7 +21,7 @@ import sqlite_utils
 from .codebooks import code_specs, has_codebook, save_drafts
 from .credits import charge
 from .engines.base import CodingContext, DraftCode, Engine
-from .errors import EngineError, InvalidStateError, SurveyCoderError
+from .errors import EngineError, InvalidStateError, NoDataError, SurveyCoderError
 from .projects import get_question, set_question_status
 from .responses import Flag, canonical_texts, pending_canonical, save_codings
 from .review import flag_for_review
@@ -73,6 +73,11 @@ def generate_codebook_stage(db: sqlite_utils.Database, question_id: str, engine:
         raise
     except Exception as exc:  # an engine bug must still end the run with the seed's code
         raise EngineError(f"codebook generation failed: {exc}", code="CODEBOOK_GENERATION_FAILED") from exc
+    if not drafts and question["coding_type"] == "entity":
+        # Answers that name no brand or product are not a server failure: the request asked for
+        # the wrong kind of coding.
+        raise NoDataError("no brands, products or other names were found in the responses; code them as "
+                          "themes instead (coding_type \"qualitative\")")
     if not drafts:
         raise EngineError("codebook generation found no themes in the responses",
                           code="CODEBOOK_GENERATION_FAILED")

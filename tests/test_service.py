@@ -121,6 +121,17 @@ def test_entity_coding_folds_brand_variants(db_path: Path, engine) -> None:
     assert {c.name.lower() for c in both.codes} >= {"nike", "adidas"}
 
 
+def test_entity_coding_of_answers_that_name_nothing_is_a_clear_422(db_path: Path, engine) -> None:
+    texts = ["\u9b69\u6f22\u5b57", "\u5b57\u6587\u8a9e", "\u8a9e\u53e5\u6587"]  # words, but no names to find
+    req = CodeRequest.model_validate({"responses": [{"id": str(i), "text": t} for i, t in enumerate(texts)],
+                                      "coding_type": "entity"})
+    with pytest.raises(NoDataError, match="no brands, products or other names") as info:
+        service.code_request(req, db_path=db_path, engine=engine)
+    assert info.value.code == "NO_DATA"
+    with session(db_path) as db:
+        assert not rows(db, "SELECT id FROM projects")  # nothing left behind
+
+
 @pytest.mark.parametrize("body, code, needle", [
     ({"responses": []}, "VALIDATION_ERROR", "responses"),
     ({"responses": [{"id": str(i), "text": "great"} for i in range(10_001)]}, "VALIDATION_ERROR", "responses"),
