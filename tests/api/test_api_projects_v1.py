@@ -114,5 +114,5 @@ def test_project_flow_draft_a_stored_questions_codebook_then_code_it(server: Ser
     assert (state["coded_count"], state["credits_used"], state["status"]) == (0, 0, "codebook_ready")
     assert_envelope(http.post("/v1/codebook/generate", json=ref), 409, "INVALID_STATE")
     assert_envelope(http.get(f"/v1/projects/{project['id']}/questions/nope"), 404, "NOT_FOUND")
-    with server.client("limited") as other_org:
+    with server.client("metered") as other_org:  # a key of another organisation
         assert_envelope(other_org.get(path), 404, "NOT_FOUND")
