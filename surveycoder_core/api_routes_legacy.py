@@ -115,7 +115,6 @@ def get_question_state(project_id: str, question_id: str, c: Caller = Depends(ca
 @router.post("/v1/codebook/generate", summary="Draft a stored question's codebook from its answers (free; codes nothing)",
              responses={200: {"model": DataEnvelope}, **error_responses(401, 403, 404, 409, 422, 429, 500)})
 def generate_codebook(body: QuestionRef, c: Caller = Depends(caller)) -> JSONResponse:
-    with owned_question(c, body):
-        pass  # ownership checked
+    question_state(c, body.project_id, body.question_id)  # 404 unless it is the caller's question
     service.draft_codebook(body.question_id, db_path=c.db_path, actor=c.actor)
     return ok(c.request, question_state(c, body.project_id, body.question_id))
