@@ -11,6 +11,17 @@ path = _ui.db_path()
 jobs.ensure_worker(path)  # picks up queued jobs again after a server restart
 
 
+def progress_bar():
+    """A progress bar and the (stage, done, total) callback that moves it."""
+    bar = st.progress(0.0, text="Starting…")
+
+    def progress(stage: str, done: int, total: int) -> None:
+        label = appstate.STAGE_LABELS.get(stage, stage)
+        bar.progress(min(1.0, done / total) if total else 0.0, text=f"{label} — {done:,} of {total:,}")
+
+    return progress
+
+
 def start() -> None:
     with store.session(path) as db:
         as_job = appstate.runs_as_job(db, qid)
@@ -19,13 +30,7 @@ def start() -> None:
         if not err:
             st.rerun()
         return
-    bar = st.progress(0.0, text="Starting…")
-
-    def progress(stage: str, done: int, total: int) -> None:
-        label = appstate.STAGE_LABELS.get(stage, stage)
-        bar.progress(min(1.0, done / total) if total else 0.0, text=f"{label} — {done:,} of {total:,}")
-
-    _, err = _ui.call(service.code_question, qid, db_path=path, progress=progress, actor=_ui.actor())
+    _, err = _ui.call(service.code_question, qid, db_path=path, progress=progress_bar(), actor=_ui.actor())
     if not err:
         _ui.flash("Coding finished.")
         st.rerun()
@@ -71,13 +76,7 @@ if last is not None and last.status == "failed" and last.error is not None:
     st.warning(f"The last run stopped: {last.error.message}", icon=":material/warning:")
 
 def draft() -> None:
-    bar = st.progress(0.0, text="Starting…")
-
-    def progress(stage: str, done: int, total: int) -> None:
-        bar.progress(min(1.0, done / total) if total else 0.0,
-                     text=f"{appstate.STAGE_LABELS.get(stage, stage)} — {done:,} of {total:,}")
-
-    n, err = _ui.call(service.draft_codebook, qid, db_path=path, progress=progress, actor=_ui.actor())
+    n, err = _ui.call(service.draft_codebook, qid, db_path=path, progress=progress_bar(), actor=_ui.actor())
     if not err:
         _ui.flash(f"Drafted {n} codes. Check them on the Codebook page, then start coding.")
         st.rerun()

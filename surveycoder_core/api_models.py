@@ -19,6 +19,11 @@ ResolveAction = Literal["create_new", "assign_existing", "merge", "dismiss"]
 UNLIMITED_CREDITS = 999_999_999
 
 
+def shown_credits(balance: int | None) -> int:
+    """A balance as the API shows it (``None`` = the unlimited organisation)."""
+    return UNLIMITED_CREDITS if balance is None else balance
+
+
 class _Body(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
@@ -86,6 +91,11 @@ class ProjectIn(_Body):
     objective: str | None = Field(default=None, max_length=2000)
 
 
+class LegacyCodeItem(_Body):
+    code: str = Field(min_length=1, max_length=200)
+    category: str | None = Field(default=None, max_length=200)
+
+
 class LegacyCodeIn(_Body):
     """Body of the legacy POST /v1/code: answers as plain strings, a flat codebook."""
 
@@ -100,11 +110,6 @@ class EstimateIn(_Body):
     """Body of POST /v1/codebook/estimate: answers as strings or as {id, text} objects."""
 
     responses: list[str | ResponseIn] = Field(min_length=1, max_length=10_000)
-
-
-class LegacyCodeItem(_Body):
-    code: str = Field(min_length=1, max_length=200)
-    category: str | None = Field(default=None, max_length=200)
 
 
 class WebhookIn(_Body):
@@ -208,5 +213,3 @@ def error_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 assert all(s in ERROR_STATUS.values() for s in (401, 402, 403, 404, 409, 422, 429, 500))
 
-
-LegacyCodeIn.model_rebuild()

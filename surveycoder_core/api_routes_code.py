@@ -11,7 +11,7 @@ from fastapi.security import APIKeyHeader
 
 from . import credits, jobs, service
 from .api import ok
-from .api_models import UNLIMITED_CREDITS, JobEnvelope, JobListEnvelope, error_responses
+from .api_models import JobEnvelope, JobListEnvelope, error_responses, shown_credits
 from .errors import InvalidStateError, RateLimitedError
 from .schemas import ASYNC_THRESHOLD, CodeRequest, CodeResponseAsync, CodeResponseSync
 from .store import session
@@ -45,7 +45,7 @@ def caller(request: Request) -> Caller:
 def credits_remaining(db_path: str, org_id: str) -> int:
     with session(db_path) as db:
         left = credits.balance(db, org_id)
-    return UNLIMITED_CREDITS if left is None else left
+    return shown_credits(left)
 
 
 def _check_concurrent_jobs(c: Caller) -> None:

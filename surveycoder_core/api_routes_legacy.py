@@ -19,7 +19,7 @@ from pydantic import ValidationError as PydanticValidationError
 
 from . import credits, projects, service
 from .api import ok
-from .api_models import DataEnvelope, EstimateIn, LegacyCodeIn, QuestionRef, error_responses
+from .api_models import DataEnvelope, EstimateIn, LegacyCodeIn, QuestionRef, error_responses, shown_credits
 from .api_routes_code import Caller, api_key_header, caller, credits_remaining
 from .api_routes_data import owned_question
 from .errors import from_pydantic
@@ -89,7 +89,7 @@ def estimate(body: EstimateIn, c: Caller = Depends(caller)) -> JSONResponse:
     codable = ingest.codable_count
     data = {"responses": len(answers), "codable": codable, "no_data": len(answers) - codable,
             "duplicates": codable - needed, "credits_needed": needed,
-            "credits_remaining": credits_remaining(c.db_path, c.org_id), "unlimited": left is None,
+            "credits_remaining": shown_credits(left), "unlimited": left is None,
             "sufficient": left is None or left >= needed}
     return ok(c.request, data)
 

@@ -14,13 +14,13 @@ from fastapi.responses import HTMLResponse, JSONResponse
 from . import credits, webhooks
 from .api import ok
 from .api_models import (
-    UNLIMITED_CREDITS,
     DataEnvelope,
     HealthEnvelope,
     ListEnvelope,
     UsageEnvelope,
     WebhookIn,
     error_responses,
+    shown_credits,
 )
 from .api_routes_code import Caller, api_key_header, caller
 from .errors import doc_url
@@ -43,7 +43,7 @@ def usage(c: Caller = Depends(caller)) -> JSONResponse:
     with session(c.db_path) as db:
         left = credits.balance(db, c.org_id)
         spent = credits.used(db, c.org_id)
-    remaining = UNLIMITED_CREDITS if left is None else left
+    remaining = shown_credits(left)
     data = {"plan": org["plan"], "credits_remaining": remaining, "credits_monthly": int(org["credits_monthly"]),
             "is_trial": bool(org["is_trial"]),
             "rate_limit": {"rpm": int(org["rpm"]), "concurrent_jobs": int(org["concurrent_jobs"])},

@@ -5,8 +5,7 @@ Steps (all deterministic, fixed seeds):
    root of the number of answers (about 27 for 2,000 answers, capped at 60). When that first
    clustering shows clearly separate groups (cosine silhouette 0.12-0.3, as with help-desk requests;
    opinion answers sit at 0.04-0.10, repeated phrasings above 0.3) and there are 1,000 answers or
-   more, the answers are re-clustered with about 1.6 x sqrt(n) clusters,
-   up to 100.
+   more, the answers are re-clustered with about 1.6 x sqrt(n) clusters, up to 100.
 2. A cluster whose members are clearly split between praise and complaint becomes two codes,
    because grouping agree and disagree into one theme is what users reject.
 3. Tiny clusters are folded into their nearest neighbour (no "outlier" bin: every answer is a member).
@@ -37,7 +36,8 @@ MERGE_SIMILARITY = 0.9
 # sample: 0.14-0.17 on Banking77 at 300-10,000 answers, 0.04-0.10 on NHS comments and restaurant
 # reviews. Above DISTINCT_SILHOUETTE the question is re-clustered with DISTINCT_FACTOR x sqrt(n)
 # clusters, capped at DISTINCT_MAX_CODES (Banking77, 3,000 answers: NMI 0.672 with 35 clusters,
-# 0.740 with 88; coded first code 0.659 -> 0.713 with 80 codes). Opinion questions keep MAX_CODES, which is what a reader can take in.
+# 0.740 with 88; coded first code 0.659 -> 0.713 with 80 codes). Opinion questions keep MAX_CODES,
+# which is what a reader can take in.
 DISTINCT_SILHOUETTE = 0.12
 # Above this, the answers are a few phrasings repeated (templated or one-word answers: 0.49 on the
 # tests' synthetic survey): the first clustering already separates them, more would split a

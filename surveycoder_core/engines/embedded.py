@@ -84,13 +84,13 @@ GENERAL_GAP: float | None = 0.05
 _GENERAL_WORDS = frozenset({"general", "overall"})
 EXTRA_MIN_PROB = 0.3  # a clause's own code must reach this to be added as a further code
 EXTRA_MIN_WORDS = 3
+EXTRA_MIN_SCORE = 0.25  # ... and (zero-shot) its calibrated score this
 # A runner-up code of the whole answer that keeps this much probability is added as well (never a
 # catch-all as the runner-up). Measured, micro-F1 at 3,000-answer samples, modes a / b5 / b10, it
 # helped or tied on every set: SemEval14 a 0.539 -> 0.556, SemEval16 sentences a 0.329 -> 0.336,
 # Banking77 a 0.514 -> 0.519, NHS a 0.283 -> 0.286; 0.2 cost Banking77 b10 0.007, 0.35 gained less,
 # also adding it when the runner-up holds 70-85 % of the best's probability gained nothing.
 SECOND_MIN_PROB: float | None = 0.3
-EXTRA_MIN_SCORE = 0.25  # ... and (zero-shot) its calibrated score this
 NAME_AS_EXAMPLE = True  # with examples: also use each code's name as an example (measured: helps on all sets)
 NAME_REPEAT = 1  # ... counted this many times
 ZS_BLEND = 0.0  # with examples: zero-shot evidence in a product of experts (measured: hurt Banking77, off)
