@@ -66,8 +66,8 @@ with tab_seg:
         t1.dataframe(pct, column_config={c: st.column_config.NumberColumn(format="%.1f%%") for c in pct.columns})
         t2.dataframe(counts)
 with tab_verb:
-    options = {row.code_id: f"{row.code}  ({row.count})" for row in freq.itertuples()}
-    options[None] = "Any code"
+    # Any code first: a search looks through every answer unless a code is picked.
+    options = {None: "Any code", **{row.code_id: f"{row.code}  ({row.count})" for row in freq.itertuples()}}
     top = st.columns([3, 1.4, 3])
     query = top[0].text_input("Search the answers", key="verbatim_query",
                               placeholder="e.g. engineer, or an idea such as “unreliable connection”")

@@ -154,8 +154,9 @@ else:
         b[0].button("Accept as coded", type="primary", icon=":material/done:", key="review_accept",
                     disabled=chosen != current or any(f["sentiment"] != sentiment.get(f["code_id"]) for f in final),
                     on_click=decide, args=(*seen, True))
-    b[1].button("Save & mark reviewed", icon=":material/save:", key="review_save", on_click=decide,
-                args=(*seen, False, blind), type="primary" if blind else "secondary")
+    # Blind, saving is the only action: it takes the first place.
+    b[0 if blind else 1].button("Save & mark reviewed", icon=":material/save:", key="review_save", on_click=decide,
+                                args=(*seen, False, blind), type="primary" if blind else "secondary")
     if err := st.session_state.pop("review_error", None):
         st.error(err, icon=":material/error:")
 
