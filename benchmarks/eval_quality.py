@@ -29,6 +29,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--limit", type=int, default=3000, help="max responses per dataset (0 = all)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--json", type=Path, default=None, help="also write the raw reports here")
+    ap.add_argument("--codebooks", action="store_true", help="print each generated codebook (mode c) in full")
+    ap.add_argument("--surveys", action="store_true",
+                    help="also score the hand-coded small surveys in benchmarks/surveys (mode c)")
     args = ap.parse_args(argv)
     dirs = args.datasets or sorted(
         p for p in (ROOT.parent / "shared" / "data").iterdir() if (p / "responses.jsonl").exists()
@@ -45,7 +48,10 @@ def main(argv: list[str] | None = None) -> int:
         )
         reports.append(rep)
         print(f"# {d.name}: {rep['n_responses']} responses (limit {args.limit or 'none'})", file=sys.stderr)
-    print(format_report(reports))
+    if args.surveys:
+        for d in sorted(p for p in (ROOT / "benchmarks" / "surveys").iterdir() if (p / "responses.jsonl").exists()):
+            reports.append(evaluate_dataset(d, modes=("c",), limit=None, seed=args.seed))
+    print(format_report(reports, show_codebooks=args.codebooks))
     print(f"\ntotal {time.perf_counter() - t0:.0f}s", file=sys.stderr)
     if args.json:
         args.json.write_text(json.dumps(reports, indent=1))

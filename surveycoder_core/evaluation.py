@@ -212,17 +212,67 @@ def _run_generated(engine, rows, ctx) -> dict:
     gold_first = [r["codes"][0]["code"] for r in rows]
     gmap = {g: i for i, g in enumerate(sorted(set(gold_first)))}
     gl = np.array([gmap[g] for g in gold_first])
+    quality = codebook_quality(drafts, specs, codings, texts)
     return {
         "n": len(texts),
-        "n_codes": len(drafts),
+        "n_codes": quality["codes_kept"],
+        "n_generated": len(drafts),
         "n_categories": len({d.category for d in drafts}),
         "human_codes": len(gmap),
+        "human_ideas": len({c["code"] for r in rows for c in r["codes"] if c["code"] != "Other"}),
         "nmi": float(normalized_mutual_info_score(gl, coded_labels)),
         "ari": float(adjusted_rand_score(gl, coded_labels)),
         "cluster_nmi": float(normalized_mutual_info_score(gl, cluster)),
         "coverage": float(np.mean(coded >= 0)) if len(coded) else 0.0,
         "example_names": [d.name for d in drafts[:12]],
         "seconds": time.perf_counter() - t0,
+        **quality,
+    }
+
+
+_GENERAL_NAMES = ("Other", "General satisfaction", "General dissatisfaction", "General comments",
+                  "Nothing to improve", "Nothing / no comment")
+
+
+def codebook_quality(drafts, specs, codings, texts) -> dict[str, Any]:
+    """What a researcher reading the generated codebook would check (issue: codebooks a researcher signs
+    off): empty codes, name support, stance purity, and the codebook itself, printable.
+
+    * empty: generated codes no coded answer carries (the product removes them after coding:
+      ``codebook_checks``); ``codes_kept`` is the codebook the user sees.
+    * name support: share of a topical code's answers that contain a content word of its name
+      (general codes such as "General satisfaction" and "Other" are left out: their answers name no
+      topic by definition).
+    * stance purity: share of the answers of a one-sided code (expected sentiment Positive or
+      Negative) whose assignment carries that sentiment.
+    """
+    from .theme_naming import name_support
+
+    members: dict[str, list[int]] = defaultdict(list)
+    sents: dict[str, list[str]] = defaultdict(list)
+    for i, c in enumerate(codings):
+        for a in c.assignments:
+            members[a.code_key].append(i)
+            sents[a.code_key].append(a.sentiment)
+    kept = [(s, d) for s, d in zip(specs, drafts) if members.get(s.key)]
+    sup_num = sup_den = pur_num = pur_den = 0.0
+    book = []
+    for s, d in kept:
+        idx = members[s.key]
+        if not d.name.startswith(_GENERAL_NAMES):
+            sup_num += name_support(d.name, [texts[i] for i in idx]) * len(idx)
+            sup_den += len(idx)
+        if d.sentiment in ("Positive", "Negative"):
+            pur_num += sum(1 for x in sents[s.key] if x == d.sentiment)
+            pur_den += len(sents[s.key])
+        book.append({"category": d.category, "name": d.name, "frequency": len(idx), "sentiment": d.sentiment,
+                     "definition": d.definition, "examples": list(d.examples[:2])})
+    return {
+        "codes_kept": len(kept),
+        "empty_share": 1.0 - len(kept) / len(drafts) if drafts else 0.0,
+        "name_support": sup_num / sup_den if sup_den else None,
+        "stance_purity": pur_num / pur_den if pur_den else None,
+        "codebook": book,
     }
 
 
@@ -269,7 +319,7 @@ def _f(x: Any, nd: int = 3) -> str:
     return str(x)
 
 
-def format_report(report: dict) -> str:
+def format_report(report: dict, show_codebooks: bool = False) -> str:
     """Plain-text tables for one dataset's report (or a list of reports)."""
     reports = report if isinstance(report, list) else [report]
     lines: list[str] = []
@@ -299,14 +349,26 @@ def format_report(report: dict) -> str:
     if cs:
         lines.append("")
         h2 = (f"{'dataset':34} {'n':>6} {'human':>5} {'codes':>5} {'cats':>4} {'NMI':>6} {'ARI':>6} {'clNMI':>6}"
-              f" {'cover':>6} {'sec':>5}")
+              f" {'cover':>6} {'empty':>6} {'nameSup':>7} {'stance':>6} {'sec':>5}")
         lines.append(h2)
         lines.append("-" * len(h2))
         for name, m in cs:
             lines.append(
                 f"{name[:34]:34} {m['n']:>6} {m['human_codes']:>5} {m['n_codes']:>5} {m['n_categories']:>4} "
                 f"{_f(m['nmi']):>6} {_f(m['ari']):>6} {_f(m.get('cluster_nmi')):>6} {_f(m['coverage']):>6}"
+                f" {_f(m.get('empty_share'), 2):>6} {_f(m.get('name_support'), 2):>7} {_f(m.get('stance_purity'), 2):>6}"
                 f" {m['seconds']:>5.1f}"
             )
-            lines.append(f"    e.g. {'; '.join(m['example_names'][:8])}")
+            if m.get("human_ideas") is not None:
+                lines.append(f"    human ideas (codes without Other): {m['human_ideas']}; generated before the"
+                             f" empty-code check: {m.get('n_generated')}")
+        for name, m in cs:
+            if show_codebooks and m.get("codebook"):
+                lines.append("")
+                lines.append(f"## generated codebook: {name} ({m['n_codes']} codes)")
+                for c in sorted(m["codebook"], key=lambda c: (c["category"], -c["frequency"])):
+                    lines.append(f"  [{c['category']}] {c['name']} — {c['frequency']} ({c['sentiment']})")
+                    lines.append(f"      {c['definition']}")
+                    for ex in c["examples"]:
+                        lines.append(f"      · {ex[:140]}")
     return "\n".join(lines)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import NoDataError, ValidationError
+from .markup import strip_markup
 from .schemas import MAX_VERBATIM_CHARS, ResponseIn
 
 _JUNK_WORDS = {
@@ -52,7 +53,8 @@ class IngestResult:
 
 
 def clean_text(text: str) -> str:
-    text = unicodedata.normalize("NFC", text or "")
+    """What the engine reads: NFC, no markup (the verbatim as typed is kept apart), whitespace normalised."""
+    text = strip_markup(unicodedata.normalize("NFC", text or ""))
     text = text.replace("\u00a0", " ").replace("\u200b", "")
     return " ".join(text.split())
 

@@ -82,6 +82,8 @@ def generate_codebook_stage(db: sqlite_utils.Database, question_id: str, engine:
         raise EngineError("codebook generation found no themes in the responses",
                           code="CODEBOOK_GENERATION_FAILED")
     examples = central_examples(engine, texts, drafts) if question["coding_type"] != "entity" else {}
+    # The 2-3 typical answers the engine chose are shown with the code: they go first.
+    examples = {n: list(dict.fromkeys([*d.examples, *examples.get(n, [])])) for n, d in enumerate(drafts)}
     with write(db):
         save_drafts(db, question_id, drafts, engine.name, examples=examples)
     set_question_status(db, question_id, "codebook_ready")
@@ -171,10 +173,14 @@ def coding_stage(db: sqlite_utils.Database, question_id: str, engine: Engine, ho
 
 
 def review_stage(db: sqlite_utils.Database, question_id: str, engine: Engine, hooks: RunHooks) -> None:
-    """Stage 4: refinement suggestions (review flags were set per batch while coding)."""
+    """Stage 4: the generated codebook's checks, then refinement suggestions (review flags were set
+    per batch while coding)."""
+    from .codebook_checks import check_generated_codebook
     from .refine import generate_suggestions  # late: refine depends on the stages above
 
     hooks.progress("review", 0, 1)
+    with write(db):
+        check_generated_codebook(db, question_id, engine.name)
     try:
         generate_suggestions(db, question_id, engine, force=True, actor=engine.name)
     except InvalidStateError:

@@ -55,6 +55,8 @@ class DraftCode:
     member_indices: list[int]  # indices into the texts the engine was given
     keywords: list[str] = field(default_factory=list)
     confidence: float = 0.5  # how sure the engine is that this is a coherent theme, 0..1
+    # 2-3 typical answers shown with the code (Codebook and Run pages); stored first among its examples.
+    examples: list[str] = field(default_factory=list)
 
 
 @dataclass

@@ -1,0 +1,270 @@
+"""Names, definitions and examples for generated themes, in the words respondents used.
+
+* A topical theme is named after the topic phrase its members write (``naming.ThemeNamer``: the head
+  phrase as written, forms of a word counted together, acronyms kept, people's names never).
+* The stance enters the name only when the theme is one-sided (``ONE_SIDED`` of its answers share it):
+  the adjectives people used ("Friendly, helpful staff", "Slow delivery"), else "Praise for X" /
+  "Complaints about X" — and only around a noun (a lone verb or adjective never heads a name).
+* Answers that name no topic get plain names: "General satisfaction", "General dissatisfaction",
+  "Nothing to improve" / "Nothing / no comment"; single-answer ideas are "Other".
+* Each code gets a one-sentence definition of what belongs in it and 2-3 typical, different answers.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from .answer_forms import topic_words
+from .naming import ThemeNamer, _stem, ctfidf_keywords
+from .sentiment import word_polarity
+
+__all__ = ["Theme", "name_themes", "ONE_SIDED", "name_support"]
+
+# A theme is one-sided when this share of its answers carries the same stance; only then does the
+# stance go into its name (the issue's purity bar for stance names is 0.85).
+ONE_SIDED = 0.85
+EXAMPLES = 3
+# A name must be carried by its members: its head is used by at least this share of them.
+MIN_SUPPORT = 0.3
+# Two answers that happen to agree are not a one-sided theme: stance names need this many answers.
+STANCE_MIN_ANSWERS = 3
+STANCE_PREFIXES = ("Praise for ", "Complaints about ")
+_NOUN_CONTEXT = (r"(?:the|my|our|your|their|his|her|its|a|an|this|that|these|those|no|any|some|more|less|of|for|with|"
+                 r"many|few|and|or|about|on|in|at|by|from)")
+
+
+@dataclass
+class Theme:
+    """A generated theme while it is being named: its members are indices of distinct answers."""
+
+    kind: str  # topic | nothing | verdict | other
+    members: list[int]
+    pole: str = "Neutral"  # verdict themes: Positive / Negative / Neutral
+    name: str = ""
+    topic: str = ""  # the stance-free topic phrase ("delivery"); the name without stance words
+    category: str = ""
+    definition: str = ""
+    sentiment: str = "Neutral"
+    keywords: list[str] = field(default_factory=list)
+    examples: list[str] = field(default_factory=list)
+    confidence: float = 0.5
+
+
+def _sentence(s: str) -> str:
+    return s[:1].upper() + s[1:] if s else s
+
+
+@lru_cache(maxsize=65536)
+def _name_stems(name: str) -> frozenset[str]:
+    """Stems of the content words of a name or an answer (cached: names are tried against every member)."""
+    return frozenset(_stem(w) for w in topic_words(name.replace("/", " ")))
+
+
+def name_support(name: str, texts: Sequence[str], weights: Sequence[float] | None = None) -> float:
+    """Share of ``texts`` that contain a content word of ``name`` (forms of a word counted together)."""
+    stems = _name_stems(name)
+    if not texts or not stems:
+        return 0.0
+    w = np.ones(len(texts)) if weights is None else np.asarray(weights, dtype=float)
+    hit = np.array([bool(stems & _name_stems(t)) for t in texts], dtype=float)
+    return float((hit * w).sum() / max(w.sum(), 1e-9))
+
+
+def _nounish(word: str, texts: Sequence[str]) -> bool:
+    """Is a lone head word used as a noun ("the delivery", "parking was") rather than a verb or an
+    adjective ("expire", "missing", "deliver")? Read from how the members write it."""
+    pat = re.compile(rf"\b{_NOUN_CONTEXT}\s+(?:\w+\s+)?{re.escape(word)}s?\b|\b{re.escape(word)}s?\s+(?:is|was|are|were|has|had|keeps?|kept|need|needs)\b",
+                     re.IGNORECASE)
+    from .naming import _DESCRIPTORS, _PARTICIPLES
+
+    low = word.lower()
+    if low in _DESCRIPTORS or low in _PARTICIPLES or low.endswith(("ly", "ed")) or abs(word_polarity(low)) >= 1.5:
+        return False  # "slow", "missing", "advertised", "rude": attributes, not topics
+    uses = [t for t in texts if re.search(rf"\b{re.escape(word)}", t, re.IGNORECASE)]
+    if not uses:
+        return False
+    return sum(1 for t in uses if pat.search(t)) >= max(1, 0.2 * len(uses)) or word.endswith(("tion", "ment", "ness", "ity"))
+
+
+def _stance(theme: Theme, stance: np.ndarray, weight: np.ndarray) -> tuple[str, float, float]:
+    w = weight[theme.members]
+    tot = max(float(w.sum()), 1e-9)
+    pos = float(w[stance[theme.members] == "Positive"].sum()) / tot
+    neg = float(w[stance[theme.members] == "Negative"].sum()) / tot
+    if pos >= ONE_SIDED:
+        return "Positive", pos, neg
+    if neg >= ONE_SIDED:
+        return "Negative", pos, neg
+    if pos >= 0.25 and neg >= 0.25:
+        return "Mixed", pos, neg
+    if pos > 0.5:
+        return "Positive", pos, neg  # mostly praise: the code expects praise, the name stays neutral
+    if neg > 0.5:
+        return "Negative", pos, neg
+    return "Neutral", pos, neg
+
+
+def _examples(theme: Theme, docs: Sequence[str], weight: np.ndarray, terms: Sequence[str]) -> list[str]:
+    """Typical, different, readable answers: they use the theme's words, are 3-30 words long, and do
+    not repeat each other."""
+    stems = {_stem(w) for t in terms for w in t.split()}
+
+    def score(j: int) -> tuple:
+        words = topic_words(docs[j])
+        n = len(docs[j].split())
+        hits = len(stems & {_stem(w) for w in words})
+        return (-(hits > 0), -(3 <= n <= 30), -min(hits, 3), -weight[j], abs(n - 12), docs[j])
+
+    chosen: list[str] = []
+    seen: list[set[str]] = []
+    for j in sorted(theme.members, key=score):
+        bag = set(topic_words(docs[j]))
+        if any(len(bag & s) / max(1, len(bag | s)) > 0.6 for s in seen):
+            continue
+        text = " ".join(docs[j].split())
+        chosen.append(text if len(text) <= 200 else text[:197].rstrip() + "…")
+        seen.append(bag)
+        if len(chosen) == EXAMPLES:
+            break
+    return chosen
+
+
+def _quote_list(terms: Sequence[str]) -> str:
+    terms = [f"“{t}”" for t in terms]
+    if len(terms) <= 1:
+        return "".join(terms)
+    return ", ".join(terms[:-1]) + " or " + terms[-1]
+
+
+def _usable_topic(namer: ThemeNamer, k: int, topic: str, member_docs: Sequence[str]) -> str | None:
+    """``topic`` as a name head, or None: every part of it must be a phrase or a noun as the members
+    use it; a lone verb or adjective is widened to the phrase it is used in ("points expire")."""
+    parts = []
+    for part in topic.split(" / "):
+        if " " in part or _nounish(part, member_docs):
+            parts.append(part)
+            continue
+        wider = namer._expand(k, part.lower())
+        if wider == part.lower():
+            return None
+        parts.append(namer.surface.phrase(wider))
+    return " / ".join(parts)
+
+
+def _name_topic(namer: ThemeNamer, k: int, theme: Theme, docs: Sequence[str], weight: np.ndarray,
+                stance: str, keywords: Sequence[str], topics_only: bool) -> None:
+    member_docs = [docs[j] for j in theme.members]
+    w = weight[theme.members]
+    phrase, topic = namer.topic_phrase(k, stance if not topics_only else "Neutral")
+    cands: list[tuple[str, str]] = []
+    if topic is not None or phrase is not None:
+        cands.append((phrase or topic, topic or phrase))
+    cands += [(namer.surface.phrase(t), namer.surface.phrase(t)) for t, _s, _sh in namer.topic_terms(k)[:8]]
+    cands += [(namer.surface.phrase(t), namer.surface.phrase(t)) for t in keywords[:4]]
+    chosen: tuple[str, str] | None = None
+    nounish = True
+    for ph, tp in cands:
+        usable = _usable_topic(namer, k, tp, member_docs)
+        if usable is None or name_support(usable, member_docs, w) < MIN_SUPPORT:
+            continue
+        chosen = (ph if usable == tp else usable, usable)
+        break
+    if chosen is None:
+        # No noun phrase carries the theme: its most used word as written ("Slow"), never inside a
+        # stance template. A theme whose words its members do not share goes to "Other".
+        plain = [tp for _ph, tp in cands if name_support(tp, member_docs, w) >= MIN_SUPPORT]
+        if not plain:
+            theme.topic = theme.name = ""
+            return
+        chosen, nounish = (plain[0], plain[0]), False
+    phrase, topic = chosen
+    theme.topic = topic
+    one_sided = (stance in ("Positive", "Negative") and not topics_only and theme.sentiment == stance
+                 and w.sum() >= STANCE_MIN_ANSWERS and nounish)
+    if one_sided and phrase != topic:
+        name = phrase  # "Friendly, helpful staff": the adjectives carry the stance
+    elif one_sided:
+        name = ("Praise for " if stance == "Positive" else "Complaints about ") + topic
+    else:
+        name = topic
+    theme.name = _sentence(name)
+
+
+def name_themes(themes: list[Theme], docs: Sequence[str], masked: Sequence[str], weight: np.ndarray,
+                stance: np.ndarray, *, topics_only: bool = False) -> None:
+    """Fill in name, topic, definition, sentiment, keywords, examples and confidence of every theme."""
+    labels = np.full(len(docs), len(themes))
+    for k, t in enumerate(themes):
+        labels[t.members] = k
+    n_labels = len(themes) + (1 if (labels == len(themes)).any() else 0)
+    namer = ThemeNamer(list(masked), labels, n_labels)
+    kws = ctfidf_keywords(list(masked), labels, n_labels, top=6)
+    used: set[str] = set()
+    for k, t in enumerate(themes):
+        if t.kind == "topic":
+            st, pos, neg = _stance(t, stance, weight)
+            _name_topic(namer, k, t, masked, weight, st if max(pos, neg) >= ONE_SIDED else "Neutral", kws[k],
+                        topics_only)
+            if not t.name:
+                t.kind = "other"  # nothing it shares is nameable: reviewers see it with the rest
+    # One "Other" code, whatever the themes that ended there.
+    others = [t for t in themes if t.kind == "other"]
+    if len(others) > 1:
+        others[0].members = sorted(j for t in others for j in t.members)
+        drop = {id(t) for t in others[1:]}
+        kept_idx = [k for k, t in enumerate(themes) if id(t) not in drop]
+        kws = [kws[k] for k in kept_idx]
+        themes[:] = [themes[k] for k in kept_idx]
+        labels = np.full(len(docs), len(themes))
+        for k, t in enumerate(themes):
+            labels[t.members] = k
+        namer = ThemeNamer(list(masked), labels, len(themes) + (1 if (labels == len(themes)).any() else 0))
+    for k, t in enumerate(themes):
+        st, _pos, _neg = _stance(t, stance, weight)
+        t.sentiment = "Neutral" if topics_only else st
+        terms = [x for x, _s, _sh in namer.topic_terms(k)][:6] if t.kind == "topic" else []
+        if t.kind == "nothing":
+            improve = any(re.search(r"improv|chang|better|fault|complain", docs[j], re.I) for j in t.members)
+            t.name = "Nothing to improve" if improve else "Nothing / no comment"
+            t.sentiment = "Positive" if improve and not topics_only else "Neutral"
+            t.definition = ("Answers saying there is nothing to improve or nothing to add, such as “nothing”, "
+                            "“no complaints” or “can't fault it”.")
+        elif t.kind == "verdict":
+            t.name = {"Positive": "General satisfaction", "Negative": "General dissatisfaction"}.get(
+                t.pole, "General comments")
+            t.sentiment = "Neutral" if topics_only else t.pole
+            t.definition = {
+                "Positive": "Overall praise that names no particular topic, such as “great” or “all fine”.",
+                "Negative": "Overall dissatisfaction that names no particular topic, such as “terrible”.",
+            }.get(t.pole, "Overall comments that name no particular topic.")
+        elif t.kind == "other":
+            t.name = "Other"
+            t.sentiment = "Neutral" if topics_only else st
+            t.definition = ("Ideas raised by a single answer, or too varied to share a name; review them and "
+                            "promote one to a code of its own when it recurs.")
+        else:
+            lead = {"Positive": "Praise for", "Negative": "Complaints about",
+                    "Mixed": "Praise and complaints about"}.get(t.sentiment, "Mentions of")
+            if topics_only:
+                lead = "Mentions of"
+            topic_low = t.topic if t.topic[:2].isupper() else t.topic[:1].lower() + t.topic[1:]
+            head_stems = _name_stems(t.topic)
+            more = [x for x in terms if not ({_stem(w) for w in x.split()} & head_stems)][:3]
+            t.definition = f"{lead} {topic_low}" + (f", such as {_quote_list(more)}" if more else "") + "."
+        base = t.name
+        suffix = 2
+        while t.name.casefold() in used:
+            extra = next((x for x in kws[k] if x.casefold() not in t.name.casefold()), None)
+            t.name = f"{base} ({namer.surface.phrase(extra)})" if extra and suffix == 2 else f"{base} ({suffix})"
+            suffix += 1
+        used.add(t.name.casefold())
+        t.keywords = list(dict.fromkeys([t.topic.lower()] + list(kws[k]))) if t.topic else list(kws[k])
+        t.examples = _examples(t, docs, weight, [t.topic.lower()] + terms if t.topic else terms)
+        member_docs = [docs[j] for j in t.members]
+        t.confidence = round(name_support(t.topic or t.name, member_docs, weight[t.members]), 3) \
+            if t.kind == "topic" else 0.5
