@@ -96,6 +96,8 @@ if pending:
     if drafted:
         if b[1].button("Open the codebook", icon=":material/list_alt:", key="open_codebook"):
             st.switch_page("pages/7_Codebook.py")
+        st.subheader("The drafted codebook")
+        _ui.codebook_table(service.codebook_overview(qid, db_path=path))
     elif summary["code_count"] == 0 and b[1].button(
             "Draft the codebook first", icon=":material/edit_note:", key="draft_codebook",
             help="Build the codes from the answers (free), check and edit them, and only then code."):
@@ -109,3 +111,5 @@ else:
         st.switch_page("pages/5_Review.py")
     if c3.button("Refine the codebook", icon=":material/auto_fix_high:"):
         st.switch_page("pages/6_Refine.py")
+    st.subheader("The codebook")
+    _ui.codebook_table(service.codebook_overview(qid, db_path=path))

@@ -32,9 +32,11 @@ cat_names = [c["name"] for c in cats]
 if codes:
     table = pd.DataFrame([{"#": c["code_number"], "Category": c["category"], "Code": c["name"],
                            "Sentiment": c["sentiment"], "Responses": freq.get(cid, 0),
-                           "Definition": c["definition"] or ""} for cid, c in codes.items()])
+                           "Definition": c["definition"] or "",
+                           "Examples": "  ·  ".join(c["examples"][:3])} for cid, c in codes.items()])
     st.dataframe(table, hide_index=True, height=min(600, 40 + 35 * len(table)),
-                 column_config={"Definition": st.column_config.TextColumn(width="large")})
+                 column_config={"Definition": st.column_config.TextColumn(width="large"),
+                                "Examples": st.column_config.TextColumn(width="large")})
     cid = st.selectbox("Code to change", list(codes), key="cb_code",
                        format_func=lambda c: f"{codes[c]['name']}  ·  {codes[c]['category']}")
     code = codes[cid]

@@ -172,3 +172,17 @@ def chart(kind: str, qid: str, filters: dict[str, Any], segment: str | None = No
         stamp = appstate.data_stamp(db, qid)
     key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in filters.items()))
     return _chart(kind, db_path(), qid, stamp, key, segment)
+
+
+def codebook_table(overview: list[dict]) -> None:
+    """The codebook with each code's typical answers (plain text cells: verbatims are never markdown)."""
+    import pandas as pd
+
+    if not overview:
+        return
+    table = pd.DataFrame([{"Category": r["category"], "Code": r["code"], "Sentiment": r["sentiment"],
+                           "Responses": r["responses"], "Definition": r["definition"],
+                           "Examples": "  ·  ".join(r["examples"])} for r in overview])
+    st.dataframe(table, hide_index=True, height=min(600, 40 + 35 * len(table)),
+                 column_config={"Definition": st.column_config.TextColumn(width="large"),
+                                "Examples": st.column_config.TextColumn(width="large")})

@@ -21,7 +21,8 @@ from typing import Literal
 
 from .sentiment import nothing_answer
 
-__all__ = ["TONE_WORDS", "NON_TOPIC_WORDS", "AnswerForm", "answer_form", "topic_view", "topic_words"]
+__all__ = ["TONE_WORDS", "NON_TOPIC_WORDS", "AnswerForm", "answer_form", "topic_view", "topic_words",
+           "GENERAL_CODE_NAMES", "is_general_code"]
 
 AnswerForm = Literal["nothing", "verdict", "topic"]
 
@@ -93,3 +94,13 @@ def topic_view(text: str) -> str:
         return text
     stripped = _WORD_RE.sub(lambda m: "" if m.group(0).lower().replace("’", "'") in TONE_WORDS else m.group(0), text)
     return " ".join(stripped.split())
+
+
+# The plain codes generated for answers that name no topic (theme_naming). A codebook's code with one
+# of these names only takes answers that name no topic, and such answers only take such codes.
+GENERAL_CODE_NAMES = frozenset({"general satisfaction", "general dissatisfaction", "general comments",
+                                "nothing to improve", "nothing / no comment"})
+
+
+def is_general_code(name: str) -> bool:
+    return " ".join((name or "").casefold().split()) in GENERAL_CODE_NAMES

@@ -309,7 +309,8 @@ def _stem(w: str) -> str:
 
 
 # Stop words that may still end a phrase ("waiting times", "young people").
-_PHRASE_ENDS = frozenset({"time", "times", "people"})
+# Phrasal-verb particles end a phrase too: "looked after", "logged out", "cut off", "called back".
+_PHRASE_ENDS = frozenset({"time", "times", "people", "after", "out", "off", "back", "up", "down", "over"})
 _DETERMINERS = frozenset({"my", "the", "a", "an", "your", "our", "their", "his", "her"})
 # Bare verbs that name a category badly ("Listen", "Try").
 _VERBISH = frozenset({"listen", "talk", "try", "ask", "say", "tell", "explain", "speak", "understand", "return",

@@ -252,3 +252,18 @@ def export_questions(
             raise InvalidStateError("nothing to export yet: no question of this project has been coded")
         return out
 
+
+
+def codebook_overview(question_id: str, *, db_path: str | Path | None = None) -> list[dict[str, Any]]:
+    """The codebook as a researcher reads it: category, code, expected sentiment, responses, definition
+    and the 2-3 typical answers stored on each code (Run and Codebook pages)."""
+    from .codebooks import load_codebook
+
+    with session(db_path) as db:
+        cats = load_codebook(db, question_id)
+        freq = code_frequencies(db, question_id)
+    return [
+        {"category": cat["name"], "code": c["name"], "sentiment": c["sentiment"], "responses": freq.get(c["id"], 0),
+         "definition": c["definition"] or "", "examples": list(c["examples"][:3]), "code_id": c["id"]}
+        for cat in cats for c in cat["codes"]
+    ]

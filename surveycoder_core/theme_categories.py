@@ -4,7 +4,8 @@ The rule: a codebook of at most ``FLAT_MAX`` codes gets one category ("Themes"),
 example does. A larger one groups its topical codes by the meaning of their topics (average linkage
 over the embeddings of each code's topic and keywords, cut at ``CATEGORY_SIMILARITY``): a group of
 two or more codes is a category named after the word its codes share ("Staff") or, failing that, its
-largest code's topic; codes that share a topic with no other code are filed under "Other topics".
+largest code's topic; codes that share a topic with no other code are filed under "Other topics"
+(or "Themes" when no two codes share one).
 The general codes (satisfaction, nothing to improve, Other) form "General", listed last. At most
 ``MAX_CATEGORIES`` categories in all: beyond that the smallest groups join "Other topics".
 """
@@ -82,7 +83,7 @@ def assign_categories(engine, themes: list[Theme], docs: Sequence[str], masked: 
     multi = [g for g in size if (groups == g).sum() >= 2]
     room = MAX_CATEGORIES - (1 if general else 0) - (1 if len(multi) < len(size) else 0)
     multi = sorted(multi, key=lambda g: (-size[g], g))
-    kept = set(multi[: max(1, room)])
+    kept = set(multi[: max(1, room)]) if multi else set()
     used: set[str] = {GENERAL.casefold(), OTHER_TOPICS.casefold()}
     names: dict[int, str] = {}
     for g in sorted(kept, key=lambda g: (-size[g], g)):
@@ -96,7 +97,8 @@ def assign_categories(engine, themes: list[Theme], docs: Sequence[str], masked: 
         else:
             names[g] = f"{biggest.topic[:1].upper() + biggest.topic[1:]} and related"
         used.add(names[g].casefold())
+    lone = OTHER_TOPICS if names else "Themes"  # no two codes share a topic: one topical category
     for t, g in zip(topical, groups):
-        t.category = names.get(int(g), OTHER_TOPICS)
+        t.category = names.get(int(g), lone)
     for t in general:
         t.category = GENERAL

@@ -31,6 +31,9 @@ ONE_SIDED = 0.85
 EXAMPLES = 3
 # A name must be carried by its members: its head is used by at least this share of them.
 MIN_SUPPORT = 0.3
+# A theme of two or three answers needs a name two thirds of them use: two answers that share no
+# word of their name are not one idea (they go to "Other").
+SMALL_THEME_SUPPORT = 0.66
 # Two answers that happen to agree are not a one-sided theme: stance names need this many answers.
 STANCE_MIN_ANSWERS = 3
 STANCE_PREFIXES = ("Praise for ", "Complaints about ")
@@ -168,16 +171,17 @@ def _name_topic(namer: ThemeNamer, k: int, theme: Theme, docs: Sequence[str], we
     cands += [(namer.surface.phrase(t), namer.surface.phrase(t)) for t in keywords[:4]]
     chosen: tuple[str, str] | None = None
     nounish = True
+    need = SMALL_THEME_SUPPORT if w.sum() <= 3 else MIN_SUPPORT
     for ph, tp in cands:
         usable = _usable_topic(namer, k, tp, member_docs)
-        if usable is None or name_support(usable, member_docs, w) < MIN_SUPPORT:
+        if usable is None or name_support(usable, member_docs, w) < need:
             continue
         chosen = (ph if usable == tp else usable, usable)
         break
     if chosen is None:
         # No noun phrase carries the theme: its most used word as written ("Slow"), never inside a
         # stance template. A theme whose words its members do not share goes to "Other".
-        plain = [tp for _ph, tp in cands if name_support(tp, member_docs, w) >= MIN_SUPPORT]
+        plain = [tp for _ph, tp in cands if name_support(tp, member_docs, w) >= need]
         if not plain:
             theme.topic = theme.name = ""
             return
@@ -195,8 +199,33 @@ def _name_topic(namer: ThemeNamer, k: int, theme: Theme, docs: Sequence[str], we
     theme.name = _sentence(name)
 
 
+def _distinct_name(t: Theme, keywords: Sequence[str], member_docs: Sequence[str], namer: ThemeNamer,
+                   used: set[str]) -> str:
+    """``t.name``, or when another code already has it, told apart by the theme's next keyword: an
+    adjective goes in front ("Helpful staff"), anything else after ("Card (arrive)")."""
+    if t.name.casefold() not in used:
+        return t.name
+    base_low = t.name.casefold()
+    for extra in keywords:
+        if extra.casefold() in base_low or any(w in base_low.split() for w in extra.casefold().split()):
+            continue
+        word = namer.surface.phrase(extra)
+        from .naming import _DESCRIPTORS
+
+        adjective = " " not in extra and " " not in t.name and (
+            extra.lower() in _DESCRIPTORS or extra.lower().endswith(("ful", "ive", "ous", "able", "ible", "ing", "ly")))
+        cand = f"{_sentence(word)} {t.name[:1].lower() + t.name[1:] if not t.name[:2].isupper() else t.name}" \
+            if adjective else f"{t.name} ({word})"
+        if cand.casefold() not in used:
+            return cand
+    suffix = 2
+    while f"{t.name} ({suffix})".casefold() in used:
+        suffix += 1
+    return f"{t.name} ({suffix})"
+
+
 def name_themes(themes: list[Theme], docs: Sequence[str], masked: Sequence[str], weight: np.ndarray,
-                stance: np.ndarray, *, topics_only: bool = False) -> None:
+                stance: np.ndarray, *, topics_only: bool = False, merge_same_topic: bool = True) -> None:
     """Fill in name, topic, definition, sentiment, keywords, examples and confidence of every theme."""
     labels = np.full(len(docs), len(themes))
     for k, t in enumerate(themes):
@@ -212,11 +241,21 @@ def name_themes(themes: list[Theme], docs: Sequence[str], masked: Sequence[str],
                         topics_only)
             if not t.name:
                 t.kind = "other"  # nothing it shares is nameable: reviewers see it with the rest
-    # One "Other" code, whatever the themes that ended there.
-    others = [t for t in themes if t.kind == "other"]
-    if len(others) > 1:
-        others[0].members = sorted(j for t in others for j in t.members)
-        drop = {id(t) for t in others[1:]}
+    # One code per topic on a small question: themes named after the same topic merge (forms of a
+    # word counted together); and one "Other" code, whatever the themes that ended there.
+    merged: dict[tuple, Theme] = {}
+    drop: set[int] = set()
+    for t in themes:
+        # On a large question two clusters named alike are usually two requests about one thing
+        # ("Card" lost, "Card" not arrived): they stay apart and their names are told apart below.
+        same = t.kind == "topic" and merge_same_topic
+        key = ("other",) if t.kind == "other" else (
+            ("topic", tuple(sorted(_name_stems(t.topic)))) if same else (t.kind, t.pole, id(t)))
+        first = merged.setdefault(key, t)
+        if first is not t:
+            first.members = sorted(first.members + t.members)
+            drop.add(id(t))
+    if drop:
         kept_idx = [k for k, t in enumerate(themes) if id(t) not in drop]
         kws = [kws[k] for k in kept_idx]
         themes[:] = [themes[k] for k in kept_idx]
@@ -225,7 +264,8 @@ def name_themes(themes: list[Theme], docs: Sequence[str], masked: Sequence[str],
             labels[t.members] = k
         namer = ThemeNamer(list(masked), labels, len(themes) + (1 if (labels == len(themes)).any() else 0))
     for k, t in enumerate(themes):
-        st, _pos, _neg = _stance(t, stance, weight)
+        st, pos, neg = _stance(t, stance, weight)
+        one_sided = max(pos, neg) >= ONE_SIDED and weight[t.members].sum() >= STANCE_MIN_ANSWERS
         t.sentiment = "Neutral" if topics_only else st
         terms = [x for x, _s, _sh in namer.topic_terms(k)][:6] if t.kind == "topic" else []
         if t.kind == "nothing":
@@ -250,18 +290,13 @@ def name_themes(themes: list[Theme], docs: Sequence[str], masked: Sequence[str],
         else:
             lead = {"Positive": "Praise for", "Negative": "Complaints about",
                     "Mixed": "Praise and complaints about"}.get(t.sentiment, "Mentions of")
-            if topics_only:
+            if topics_only or (t.sentiment in ("Positive", "Negative") and not one_sided):
                 lead = "Mentions of"
             topic_low = t.topic if t.topic[:2].isupper() else t.topic[:1].lower() + t.topic[1:]
             head_stems = _name_stems(t.topic)
             more = [x for x in terms if not ({_stem(w) for w in x.split()} & head_stems)][:3]
             t.definition = f"{lead} {topic_low}" + (f", such as {_quote_list(more)}" if more else "") + "."
-        base = t.name
-        suffix = 2
-        while t.name.casefold() in used:
-            extra = next((x for x in kws[k] if x.casefold() not in t.name.casefold()), None)
-            t.name = f"{base} ({namer.surface.phrase(extra)})" if extra and suffix == 2 else f"{base} ({suffix})"
-            suffix += 1
+        t.name = _distinct_name(t, kws[k], [masked[j] for j in t.members], namer, used)
         used.add(t.name.casefold())
         t.keywords = list(dict.fromkeys([t.topic.lower()] + list(kws[k]))) if t.topic else list(kws[k])
         t.examples = _examples(t, docs, weight, [t.topic.lower()] + terms if t.topic else terms)

@@ -241,7 +241,7 @@ def generate_themes(
     if progress:
         progress(2, 3)
 
-    name_themes(themes, uniq, masked, weight, stance, topics_only=topics_only)
+    name_themes(themes, uniq, masked, weight, stance, topics_only=topics_only, merge_same_topic=small)
     assign_categories(engine, themes, uniq, masked, weight)
     if progress:
         progress(3, 3)
