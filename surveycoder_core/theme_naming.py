@@ -36,6 +36,8 @@ MIN_SUPPORT = 0.3
 SMALL_THEME_SUPPORT = 0.66
 # Two answers that happen to agree are not a one-sided theme: stance names need this many answers.
 STANCE_MIN_ANSWERS = 3
+# A theme no noun phrase names keeps a plain word for a name only from this many answers on.
+PLAIN_NAME_MIN_ANSWERS = 4
 STANCE_PREFIXES = ("Praise for ", "Complaints about ")
 _NOUN_CONTEXT = (r"(?:the|my|our|your|their|his|her|its|a|an|this|that|these|those|no|any|some|more|less|of|for|with|"
                  r"many|few|and|or|about|on|in|at|by|from)")
@@ -79,19 +81,29 @@ def name_support(name: str, texts: Sequence[str], weights: Sequence[float] | Non
 
 
 def _nounish(word: str, texts: Sequence[str]) -> bool:
-    """Is a lone head word used as a noun ("the delivery", "parking was") rather than a verb or an
-    adjective ("expire", "missing", "deliver")? Read from how the members write it."""
-    pat = re.compile(rf"\b{_NOUN_CONTEXT}\s+(?:\w+\s+)?{re.escape(word)}s?\b|\b{re.escape(word)}s?\s+(?:is|was|are|were|has|had|keeps?|kept|need|needs)\b",
-                     re.IGNORECASE)
+    """Is a lone head word used as a noun ("the delivery", "parking was", "fast broadband") rather than
+    a verb or an adjective ("expire", "missing", "deliver")? Read from how the members write it."""
     from .naming import _DESCRIPTORS, _PARTICIPLES
 
     low = word.lower()
-    if low in _DESCRIPTORS or low in _PARTICIPLES or low.endswith(("ly", "ed")) or abs(word_polarity(low)) >= 1.5:
-        return False  # "slow", "missing", "advertised", "rude": attributes, not topics
-    uses = [t for t in texts if re.search(rf"\b{re.escape(word)}", t, re.IGNORECASE)]
-    if not uses:
-        return False
-    return sum(1 for t in uses if pat.search(t)) >= max(1, 0.2 * len(uses)) or word.endswith(("tion", "ment", "ness", "ity"))
+    if low in _DESCRIPTORS or low in _PARTICIPLES or low.endswith(("ly", "ed")):
+        return False  # "slow", "missing", "advertised": attributes, not topics
+    if low.endswith(("tion", "ment", "ness", "ity", "ance", "ence")):
+        return True
+    w = re.escape(word)
+    after = re.compile(rf"\b{_NOUN_CONTEXT}\s+(?:\w+\s+)?{w}s?\b", re.IGNORECASE)
+    before = re.compile(rf"\b{w}s?\s+(?:is|was|are|were|has|had|keeps?|kept|need|needs|goes|went)\b", re.IGNORECASE)
+    adjective = re.compile(rf"\b(\w+)\s+{w}s?\b", re.IGNORECASE)
+    hits = uses = 0
+    for t in texts:
+        if not re.search(rf"\b{w}", t, re.IGNORECASE):
+            continue
+        uses += 1
+        m = adjective.search(t)
+        prev = m.group(1).lower() if m else ""
+        if after.search(t) or before.search(t) or prev in _DESCRIPTORS or abs(word_polarity(prev)) >= 1.0:
+            hits += 1
+    return uses > 0 and hits >= max(1, 0.2 * uses)
 
 
 def _stance(theme: Theme, stance: np.ndarray, weight: np.ndarray) -> tuple[str, float, float]:
@@ -179,10 +191,11 @@ def _name_topic(namer: ThemeNamer, k: int, theme: Theme, docs: Sequence[str], we
         chosen = (ph if usable == tp else usable, usable)
         break
     if chosen is None:
-        # No noun phrase carries the theme: its most used word as written ("Slow"), never inside a
-        # stance template. A theme whose words its members do not share goes to "Other".
+        # No noun phrase carries the theme: a big theme keeps its most used word as written ("Slow"),
+        # never inside a stance template; a small one ("Exactly", "Works") goes to "Other", as does a
+        # theme whose members share no word.
         plain = [tp for _ph, tp in cands if name_support(tp, member_docs, w) >= need]
-        if not plain:
+        if not plain or w.sum() < PLAIN_NAME_MIN_ANSWERS:
             theme.topic = theme.name = ""
             return
         chosen, nounish = (plain[0], plain[0]), False
