@@ -172,7 +172,7 @@ def _usable_topic(namer: ThemeNamer, k: int, topic: str, member_docs: Sequence[s
 
 
 def _name_topic(namer: ThemeNamer, k: int, theme: Theme, docs: Sequence[str], weight: np.ndarray,
-                stance: str, keywords: Sequence[str], topics_only: bool) -> None:
+                stance: str, keywords: Sequence[str], topics_only: bool, every_idea_named: bool = False) -> None:
     member_docs = [docs[j] for j in theme.members]
     w = weight[theme.members]
     phrase, topic = namer.topic_phrase(k, stance if not topics_only else "Neutral")
@@ -195,7 +195,7 @@ def _name_topic(namer: ThemeNamer, k: int, theme: Theme, docs: Sequence[str], we
         # never inside a stance template; a small one ("Exactly", "Works") goes to "Other", as does a
         # theme whose members share no word.
         plain = [tp for _ph, tp in cands if name_support(tp, member_docs, w) >= need]
-        if not plain or w.sum() < PLAIN_NAME_MIN_ANSWERS:
+        if not plain or (w.sum() < PLAIN_NAME_MIN_ANSWERS and not every_idea_named):
             theme.topic = theme.name = ""
             return
         chosen, nounish = (plain[0], plain[0]), False
@@ -238,7 +238,8 @@ def _distinct_name(t: Theme, keywords: Sequence[str], member_docs: Sequence[str]
 
 
 def name_themes(themes: list[Theme], docs: Sequence[str], masked: Sequence[str], weight: np.ndarray,
-                stance: np.ndarray, *, topics_only: bool = False, merge_same_topic: bool = True) -> None:
+                stance: np.ndarray, *, topics_only: bool = False, merge_same_topic: bool = True,
+                every_idea_named: bool = False) -> None:
     """Fill in name, topic, definition, sentiment, keywords, examples and confidence of every theme."""
     labels = np.full(len(docs), len(themes))
     for k, t in enumerate(themes):
@@ -251,7 +252,7 @@ def name_themes(themes: list[Theme], docs: Sequence[str], masked: Sequence[str],
         if t.kind == "topic":
             st, pos, neg = _stance(t, stance, weight)
             _name_topic(namer, k, t, masked, weight, st if max(pos, neg) >= ONE_SIDED else "Neutral", kws[k],
-                        topics_only)
+                        topics_only, every_idea_named)
             if not t.name:
                 t.kind = "other"  # nothing it shares is nameable: reviewers see it with the rest
     # One code per topic on a small question: themes named after the same topic merge (forms of a

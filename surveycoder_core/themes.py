@@ -241,7 +241,8 @@ def generate_themes(
     if progress:
         progress(2, 3)
 
-    name_themes(themes, uniq, masked, weight, stance, topics_only=topics_only, merge_same_topic=small)
+    name_themes(themes, uniq, masked, weight, stance, topics_only=topics_only, merge_same_topic=small,
+                every_idea_named=len(words) < SINGLE_IDEA_MIN_ANSWERS)
     assign_categories(engine, themes, uniq, masked, weight)
     if progress:
         progress(3, 3)
