@@ -165,3 +165,33 @@ def test_a_users_own_codebook_keeps_its_empty_codes(db_path: Path, engine) -> No
     cb = {"categories": [{"name": "Topics", "codes": [{"name": "Delivery"}, {"name": "Quantum physics"}]}]}
     data = _code(SHOP[:5], db_path, engine, codebook=cb)
     assert {c.name for c in _codes(data)} == {"Delivery", "Quantum physics"}
+
+
+def test_the_checks_remove_empty_codes_and_unstance_impure_names(tmp_path: Path) -> None:
+    from surveycoder_core import codebooks
+    from surveycoder_core.codebook_checks import check_generated_codebook
+    from surveycoder_core.store import rows, write
+
+    from .factories import make_coded_question
+
+    with session(tmp_path / "c.db") as db:
+        q = make_coded_question(db)
+        qid = q["question_id"]
+        with write(db):
+            empty = codebooks.insert_code(db, qid, name="Praise for parking", category="Service", sentiment="Positive")
+            praise = codebooks.insert_code(db, qid, name="Praise for the app", category="Service",
+                                           sentiment="Positive", keywords=["the app"])
+            ids = [r["id"] for r in rows(db, "SELECT id FROM responses WHERE question_id = ? LIMIT 4", (qid,))]
+            for rid, sent in zip(ids, ["Positive", "Negative", "Negative", "Positive"]):
+                db.conn.execute("INSERT INTO assignments (response_id, code_id, sentiment, source, created_at)"
+                                " VALUES (?, ?, ?, 'engine:fake', '2026-01-01')", (rid, praise, sent))
+            # still the generated codebook, untouched by people
+            db.conn.execute("UPDATE codebook_versions SET reason = 'codebook generated' WHERE question_id = ?", (qid,))
+            done = check_generated_codebook(db, qid, "engine:test")
+        names = {r["id"]: (r["name"], r["sentiment"]) for r in rows(db, "SELECT * FROM codes WHERE question_id = ?",
+                                                                   (qid,))}
+        carried = {r["code_id"] for r in rows(db, "SELECT DISTINCT a.code_id FROM assignments a JOIN codes c"
+                                                  " ON c.id = a.code_id WHERE c.question_id = ?", (qid,))}
+    assert "Praise for parking" in done["removed"] and empty not in names
+    assert names[praise] == ("The app", "Mixed")
+    assert set(names) == carried  # every code left is carried by at least one answer
