@@ -376,3 +376,5 @@ def test_whole_pipeline_on_the_llm_engine(server: str, tmp_path: Path, monkeypat
     assert data.results[3].status == "no_data" and data.credits_used == 3
     names = {c.name for cat in data.codebook for c in cat.codes}
     assert names and {a.name for r in data.results for a in r.codes} <= names
+    # The LLM's codebook goes through the same checks as the embedded engine's: no empty codes.
+    assert all(c.frequency >= 1 for cat in data.codebook for c in cat.codes)

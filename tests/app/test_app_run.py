@@ -68,6 +68,10 @@ def test_draft_the_codebook_first_then_code_with_the_edited_codebook(db_path):
     assert len(codes) >= 2 and summary["coded"] == 0  # and codes nothing
     assert any("codebook is drafted" in i.value for i in at.info)
     assert not [b for b in at.button if b.key == "draft_codebook"]
+    # The drafted codebook is shown with each code's definition and typical answers.
+    table = next(df.value for df in at.dataframe if "Examples" in df.value.columns)
+    assert list(table["Code"]) == [c["name"] for c in codes]
+    assert all(ex for ex in table["Examples"]) and all(d.endswith(".") for d in table["Definition"])
     # The researcher signs the draft off with an edit: the coding uses the edited codebook.
     with store.session(db_path) as db:
         edits.rename_code(db, qid, codes[0]["id"], "Signed-off name", actor="app")
@@ -91,3 +95,5 @@ def test_a_drafted_codebook_opens_on_the_codebook_page(db_path):
         first = code_rows(db, out["question_id"])[0]["name"]
     shown = " ".join(str(getattr(e, "value", "")) for e in at.main)
     assert first in shown or any(first in str(df.value) for df in at.dataframe)
+    table = next(df.value for df in at.dataframe if "Examples" in df.value.columns)
+    assert table["Examples"].str.len().gt(0).all()  # 2-3 typical answers stored on every generated code
