@@ -20,7 +20,8 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .answer_forms import topic_words
-from .naming import ThemeNamer, _stem, ctfidf_keywords
+from .answer_forms import NON_TOPIC_WORDS
+from .naming import GENERIC, ThemeNamer, _stem, ctfidf_keywords
 from .sentiment import word_polarity
 
 __all__ = ["Theme", "name_themes", "ONE_SIDED", "name_support"]
@@ -180,7 +181,9 @@ def _name_topic(namer: ThemeNamer, k: int, theme: Theme, docs: Sequence[str], we
     if topic is not None or phrase is not None:
         cands.append((phrase or topic, topic or phrase))
     cands += [(namer.surface.phrase(t), namer.surface.phrase(t)) for t, _s, _sh in namer.topic_terms(k)[:8]]
-    cands += [(namer.surface.phrase(t), namer.surface.phrase(t)) for t in keywords[:4]]
+    # c-TF-IDF keywords are not filtered for evaluative or filler words ("lady", "lovely"): skip those.
+    cands += [(namer.surface.phrase(t), namer.surface.phrase(t)) for t in keywords[:4]
+              if not any(w in GENERIC or _stem(w) in GENERIC or w in NON_TOPIC_WORDS for w in t.split())]
     chosen: tuple[str, str] | None = None
     nounish = True
     need = SMALL_THEME_SUPPORT if w.sum() <= 3 else MIN_SUPPORT
