@@ -234,6 +234,15 @@ _GENERAL_NAMES = ("Other", "General satisfaction", "General dissatisfaction", "G
                   "Nothing to improve", "Nothing / no comment")
 
 
+def _stance_named(d) -> bool:
+    """Does the code's name carry a stance: "Praise for X", "Complaints about X", or adjectives around
+    its topic ("Friendly staff"; the generated topic is its first keyword)?"""
+    if d.name.startswith(("Praise for ", "Complaints about ")):
+        return True
+    topic = (d.keywords[0] if d.keywords else "").casefold()
+    return bool(topic) and d.name.casefold() != topic and not d.name.casefold().startswith(topic + " (")
+
+
 def codebook_quality(drafts, specs, codings, texts) -> dict[str, Any]:
     """What a researcher reading the generated codebook would check (issue: codebooks a researcher signs
     off): empty codes, name support, stance purity, and the codebook itself, printable.
@@ -243,8 +252,9 @@ def codebook_quality(drafts, specs, codings, texts) -> dict[str, Any]:
     * name support: share of a topical code's answers that contain a content word of its name
       (general codes such as "General satisfaction" and "Other" are left out: their answers name no
       topic by definition).
-    * stance purity: share of the answers of a one-sided code (expected sentiment Positive or
-      Negative) whose assignment carries that sentiment.
+    * stance purity: share of the answers of a code whose name carries a stance ("Praise for X",
+      "Friendly staff") whose assignment carries that stance, pooled; ``stance_renamed`` counts the
+      names under STANCE_PURITY that the product's check renames after coding.
     """
     from .theme_naming import name_support
 
@@ -255,16 +265,23 @@ def codebook_quality(drafts, specs, codings, texts) -> dict[str, Any]:
             members[a.code_key].append(i)
             sents[a.code_key].append(a.sentiment)
     kept = [(s, d) for s, d in zip(specs, drafts) if members.get(s.key)]
+    from .codebook_checks import STANCE_PURITY
+
     sup_num = sup_den = pur_num = pur_den = 0.0
+    stance_codes = impure = 0
     book = []
     for s, d in kept:
         idx = members[s.key]
         if not d.name.startswith(_GENERAL_NAMES):
             sup_num += name_support(d.name, [texts[i] for i in idx]) * len(idx)
             sup_den += len(idx)
-        if d.sentiment in ("Positive", "Negative"):
-            pur_num += sum(1 for x in sents[s.key] if x == d.sentiment)
+        if d.sentiment in ("Positive", "Negative") and _stance_named(d):
+            same = sum(1 for x in sents[s.key] if x == d.sentiment)
+            pur_num += same
             pur_den += len(sents[s.key])
+            stance_codes += 1
+            # The product takes the stance out of such a name after coding (codebook_checks).
+            impure += int(same < STANCE_PURITY * len(sents[s.key]))
         book.append({"category": d.category, "name": d.name, "frequency": len(idx), "sentiment": d.sentiment,
                      "definition": d.definition, "examples": list(d.examples[:2])})
     return {
@@ -272,6 +289,8 @@ def codebook_quality(drafts, specs, codings, texts) -> dict[str, Any]:
         "empty_share": 1.0 - len(kept) / len(drafts) if drafts else 0.0,
         "name_support": sup_num / sup_den if sup_den else None,
         "stance_purity": pur_num / pur_den if pur_den else None,
+        "stance_codes": stance_codes,
+        "stance_renamed": impure,
         "codebook": book,
     }
 
@@ -349,7 +368,7 @@ def format_report(report: dict, show_codebooks: bool = False) -> str:
     if cs:
         lines.append("")
         h2 = (f"{'dataset':34} {'n':>6} {'human':>5} {'codes':>5} {'cats':>4} {'NMI':>6} {'ARI':>6} {'clNMI':>6}"
-              f" {'cover':>6} {'empty':>6} {'nameSup':>7} {'stance':>6} {'sec':>5}")
+              f" {'cover':>6} {'empty':>6} {'nameSup':>7} {'stance':>6} {'st/ren':>7} {'sec':>5}")
         lines.append(h2)
         lines.append("-" * len(h2))
         for name, m in cs:
@@ -357,6 +376,7 @@ def format_report(report: dict, show_codebooks: bool = False) -> str:
                 f"{name[:34]:34} {m['n']:>6} {m['human_codes']:>5} {m['n_codes']:>5} {m['n_categories']:>4} "
                 f"{_f(m['nmi']):>6} {_f(m['ari']):>6} {_f(m.get('cluster_nmi')):>6} {_f(m['coverage']):>6}"
                 f" {_f(m.get('empty_share'), 2):>6} {_f(m.get('name_support'), 2):>7} {_f(m.get('stance_purity'), 2):>6}"
+                f" {m.get('stance_codes', 0):>3}/{m.get('stance_renamed', 0):<3}"
                 f" {m['seconds']:>5.1f}"
             )
             if m.get("human_ideas") is not None:
