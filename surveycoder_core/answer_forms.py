@@ -21,7 +21,7 @@ from typing import Literal
 
 from .sentiment import nothing_answer
 
-__all__ = ["TONE_WORDS", "NON_TOPIC_WORDS", "AnswerForm", "answer_form", "topic_view", "topic_words",
+__all__ = ["TONE_WORDS", "NON_TOPIC_WORDS", "AnswerForm", "answer_form", "subject_words", "topic_view", "topic_words",
            "GENERAL_CODE_NAMES", "is_general_code"]
 
 AnswerForm = Literal["nothing", "verdict", "topic"]
@@ -72,12 +72,26 @@ def topic_words(text: str) -> list[str]:
     return out
 
 
-def answer_form(text: str) -> AnswerForm:
-    """"nothing", "verdict" or "topic" (see the module docstring)."""
+def subject_words(question: str | None) -> frozenset[str]:
+    """The words of the question itself ("What did you think of the *course*?"): what every answer is
+    about, so naming it is no topic ("Great course" only evaluates)."""
+    from .naming import _stem
+
+    return frozenset(_stem(w) for w in topic_words(question or "") if len(w) > 2)
+
+
+def answer_form(text: str, subject: frozenset[str] = frozenset()) -> AnswerForm:
+    """"nothing", "verdict" or "topic" (see the module docstring); ``subject``: stems of the question's
+    own words (:func:`subject_words`), which name no topic of their own."""
+    from .naming import _stem
+
     kind = nothing_answer(text)
     if kind == "bare":
         return "nothing"
-    if not topic_words(text):
+    words = topic_words(text)
+    if subject:
+        words = [w for w in words if _stem(w) not in subject]
+    if not words:
         # "No complaints", "Can't fault anything", "Nothing to improve, all good": no topic named.
         return "nothing" if kind == "praise" else "verdict"
     return "topic"

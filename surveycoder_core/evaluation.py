@@ -326,7 +326,11 @@ def evaluate_dataset(
             picked, used = _pick_examples(rows, specs, k, seed)
             report["modes"][f"b{k}"] = _run_given(engine, rows, specs, ctx, picked, used)
     if "c" in modes:
-        report["modes"]["c"] = _run_generated(engine, rows, ctx)
+        # The question's own wording, when the dataset gives it (codebook.json "question"): the product
+        # knows it too, and the words of the question name no topic ("Great course").
+        question = json.loads((path / "codebook.json").read_text(encoding="utf-8")).get("question")
+        report["modes"]["c"] = _run_generated(engine, rows, CodingContext(coding_type="qualitative",
+                                                                          question_text=question))
     return report
 
 

@@ -173,7 +173,8 @@ def _usable_topic(namer: ThemeNamer, k: int, topic: str, member_docs: Sequence[s
 
 
 def _name_topic(namer: ThemeNamer, k: int, theme: Theme, docs: Sequence[str], weight: np.ndarray,
-                stance: str, keywords: Sequence[str], topics_only: bool, every_idea_named: bool = False) -> None:
+                stance: str, keywords: Sequence[str], topics_only: bool, every_idea_named: bool = False,
+                subject: frozenset[str] = frozenset()) -> None:
     member_docs = [docs[j] for j in theme.members]
     w = weight[theme.members]
     phrase, topic = namer.topic_phrase(k, stance if not topics_only else "Neutral")
@@ -184,6 +185,8 @@ def _name_topic(namer: ThemeNamer, k: int, theme: Theme, docs: Sequence[str], we
     # c-TF-IDF keywords are not filtered for evaluative or filler words ("lady", "lovely"): skip those.
     cands += [(namer.surface.phrase(t), namer.surface.phrase(t)) for t in keywords[:4]
               if not any(w in GENERIC or _stem(w) in GENERIC or w in NON_TOPIC_WORDS for w in t.split())]
+    # The question's own subject ("course" in "What did you think of the course?") names no code.
+    cands = [(ph, tp) for ph, tp in cands if not (_name_stems(tp) and _name_stems(tp) <= subject)]
     chosen: tuple[str, str] | None = None
     nounish = True
     need = SMALL_THEME_SUPPORT if w.sum() <= 3 else MIN_SUPPORT
@@ -242,7 +245,7 @@ def _distinct_name(t: Theme, keywords: Sequence[str], member_docs: Sequence[str]
 
 def name_themes(themes: list[Theme], docs: Sequence[str], masked: Sequence[str], weight: np.ndarray,
                 stance: np.ndarray, *, topics_only: bool = False, merge_same_topic: bool = True,
-                every_idea_named: bool = False) -> None:
+                every_idea_named: bool = False, subject: frozenset[str] = frozenset()) -> None:
     """Fill in name, topic, definition, sentiment, keywords, examples and confidence of every theme."""
     labels = np.full(len(docs), len(themes))
     for k, t in enumerate(themes):
@@ -255,7 +258,7 @@ def name_themes(themes: list[Theme], docs: Sequence[str], masked: Sequence[str],
         if t.kind == "topic":
             st, pos, neg = _stance(t, stance, weight)
             _name_topic(namer, k, t, masked, weight, st if max(pos, neg) >= ONE_SIDED else "Neutral", kws[k],
-                        topics_only, every_idea_named)
+                        topics_only, every_idea_named, subject)
             if not t.name:
                 t.kind = "other"  # nothing it shares is nameable: reviewers see it with the rest
     # One code per topic on a small question: themes named after the same topic merge (forms of a

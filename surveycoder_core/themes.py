@@ -29,7 +29,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from .answer_forms import answer_form, topic_view
+from .answer_forms import answer_form, subject_words, topic_view
 from .engines.base import CodingContext, DraftCode, Progress
 from .markup import strip_markup
 from .sentiment import sentiment_label
@@ -208,7 +208,8 @@ def generate_themes(
     slot = {u: j for j, u in enumerate(uniq)}
     owner = np.array([slot[w] for w in words])
     weight = np.bincount(owner, minlength=len(uniq)).astype(float)
-    forms = [answer_form(u) for u in uniq]
+    subject = subject_words(context.question_text)
+    forms = [answer_form(u, subject) for u in uniq]
     stance = np.array(["Neutral" if topics_only else sentiment_label(u) for u in uniq])
     # Codes are named after what is said, not who is named ("Praise for nurses", never "for Linda").
     masked = mask_names(uniq, proper_nouns(uniq))
@@ -252,7 +253,7 @@ def generate_themes(
         progress(2, 3)
 
     name_themes(themes, uniq, masked, weight, stance, topics_only=topics_only, merge_same_topic=small,
-                every_idea_named=len(words) < SINGLE_IDEA_MIN_ANSWERS)
+                every_idea_named=len(words) < SINGLE_IDEA_MIN_ANSWERS, subject=subject)
     assign_categories(engine, themes, uniq, masked, weight)
     if progress:
         progress(3, 3)

@@ -40,7 +40,7 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import sparse
 
-from ..answer_forms import answer_form, is_general_code
+from ..answer_forms import answer_form, is_general_code, subject_words
 from ..clauses import split_clauses
 from ..embedder import Embedder
 from ..review import review_priority
@@ -213,6 +213,7 @@ class EmbeddedCoder:
         # Codebooks shaped like the generated ones (with "General satisfaction"-style codes for answers
         # that name no topic) keep topic and verdict apart when coding; other codebooks are left as given.
         self.general = np.array([is_general_code(c.name) for c in self.codes], dtype=bool)
+        self.subject = subject_words(context.question_text)
         if not any(clean_code_name(c.name).startswith("general ") for c, g in zip(self.codes, self.general) if g):
             self.general[:] = False
         # A category's broad code ("Staff: General", "AMBIENCE#GENERAL", "Care received" under "Care
@@ -426,8 +427,8 @@ class EmbeddedCoder:
         if self.general.any() and not self.general.all():
             # Topic first: an answer that names a topic never takes a general code ("General
             # satisfaction", "Nothing to improve"), and an answer that names none takes only those.
-            topical = np.array([answer_form(t) == "topic" for t in texts]
-                               + [answer_form(texts[i]) == "topic" for i in owner], dtype=bool)
+            forms = [answer_form(t, self.subject) == "topic" for t in texts]
+            topical = np.array(forms + [forms[i] for i in owner], dtype=bool)
             keep = np.where(topical[:, None], ~self.general[None, :], self.general[None, :])
             P_all = np.where(keep, P_all, 0.0)
             P_all = P_all / np.maximum(P_all.sum(axis=1, keepdims=True), 1e-12)
