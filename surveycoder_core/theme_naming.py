@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .answer_forms import topic_words
-from .answer_forms import NON_TOPIC_WORDS
+from .answer_forms import NON_TOPIC_WORDS, TONE_WORDS
 from .naming import GENERIC, ThemeNamer, _stem, ctfidf_keywords
 from .sentiment import word_polarity
 
@@ -59,6 +59,7 @@ class Theme:
     keywords: list[str] = field(default_factory=list)
     examples: list[str] = field(default_factory=list)
     confidence: float = 0.5
+    plain: bool = False  # named after a word that is not a noun ("Fast"): defined by the word itself
 
 
 def _sentence(s: str) -> str:
@@ -205,6 +206,7 @@ def _name_topic(namer: ThemeNamer, k: int, theme: Theme, docs: Sequence[str], we
             theme.topic = theme.name = ""
             return
         chosen, nounish = (plain[0], plain[0]), False
+        theme.plain = True
     phrase, topic = chosen
     theme.topic = topic
     one_sided = (stance in ("Positive", "Negative") and not topics_only and theme.sentiment == stance
@@ -228,6 +230,8 @@ def _distinct_name(t: Theme, keywords: Sequence[str], member_docs: Sequence[str]
     for extra in keywords:
         if extra.casefold() in base_low or any(w in base_low.split() for w in extra.casefold().split()):
             continue
+        if any(w in TONE_WORDS or w in GENERIC for w in extra.casefold().split()):
+            continue  # "Care (excellent)" tells nothing apart
         word = namer.surface.phrase(extra)
         from .naming import _DESCRIPTORS
 
@@ -313,9 +317,13 @@ def name_themes(themes: list[Theme], docs: Sequence[str], masked: Sequence[str],
             if topics_only or (t.sentiment in ("Positive", "Negative") and not one_sided):
                 lead = "Mentions of"
             topic_low = t.topic if t.topic[:2].isupper() else t.topic[:1].lower() + t.topic[1:]
+            topic_low = topic_low.replace(" / ", " and ")
             head_stems = _name_stems(t.topic)
             more = [x for x in terms if not ({_stem(w) for w in x.split()} & head_stems)][:3]
-            t.definition = f"{lead} {topic_low}" + (f", such as {_quote_list(more)}" if more else "") + "."
+            if t.plain:
+                t.definition = f"Answers that say “{topic_low}”" + (f", with {_quote_list(more)}" if more else "") + "."
+            else:
+                t.definition = f"{lead} {topic_low}" + (f", such as {_quote_list(more)}" if more else "") + "."
         t.name = _distinct_name(t, kws[k], [masked[j] for j in t.members], namer, used)
         used.add(t.name.casefold())
         t.keywords = list(dict.fromkeys([t.topic.lower()] + list(kws[k]))) if t.topic else list(kws[k])
