@@ -243,7 +243,7 @@ def export_questions(
                                                   confidence=a["confidence"], score=a["score"], source=a["source"])
                                  for a in r["assignments"]],
                     needs_review=bool(r["needs_review"]), review_reason=r["review_reason"],
-                    reviewed=bool(r["reviewed"]))
+                    reviewed=bool(r["reviewed"]), reviewed_by=r["reviewed_by"])
                 for r in response_rows(db, qid)
             ]
             out.append(ExportQuestion(project_id=project_id, project_name=project["name"], question_id=qid,
