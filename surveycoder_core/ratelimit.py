@@ -1,21 +1,27 @@
-"""Per-key requests-per-minute limits.
+"""Per-key requests-per-minute limits, counted in the database.
 
 Fixed one-minute windows aligned on the clock (``X-RateLimit-Reset`` is the epoch second the
-window ends). The limit comes from the key's organisation (``organizations.rpm``). Counters live in
-memory: the API is one server process per database, and a counter that resets on restart is harmless
-(it only ever lets a few extra requests through). Requests without a valid key are counted per client
-address, so guessing keys is limited too.
+window ends). The limit comes from the key's organisation (``organizations.rpm``). The counters
+live in the ``rate_limits`` table, so every ``surveycoder serve`` process on one database shares
+one limit (counters in each process's memory let two processes double every limit). Each count is
+one short ``BEGIN IMMEDIATE`` transaction: read the bucket's count for this window and, when under
+the limit, add one; rows of past windows are deleted by the first count of each new window in
+each process. Requests without a valid key are counted per client address, so guessing keys is
+limited too.
 """
 
 from __future__ import annotations
 
 import math
 import os
-import threading
 import time
 from dataclasses import dataclass
+from pathlib import Path
+
+import sqlite_utils
 
 from .errors import RateLimitedError
+from .store import one, session, write
 
 WINDOW_SECONDS = 60
 
@@ -42,34 +48,51 @@ class Quota:
 
 
 class RateLimiter:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._counts: dict[str, tuple[int, int]] = {}  # bucket -> (window, count)
+    """Counts requests per bucket (``key:<id>``, ``ip:<address>``) in the database at ``db_path``.
 
-    def _window(self) -> int:
+    Every method takes an optional open connection so the API can check the key and count the
+    request on one connection.
+    """
+
+    def __init__(self, db_path: str | Path | None = None) -> None:
+        self.db_path = db_path
+        self._cleaned_window = -1  # the last window this process removed older rows in
+
+    @staticmethod
+    def _window() -> int:
         return int(time.time() // WINDOW_SECONDS)
 
-    def peek(self, bucket: str, limit: int) -> Quota:
-        window = self._window()
-        with self._lock:
-            w, count = self._counts.get(bucket, (window, 0))
-        used = count if w == window else 0
+    def _quota(self, limit: int, window: int, used: int) -> Quota:
         return Quota(limit=limit, remaining=max(0, limit - used), reset=(window + 1) * WINDOW_SECONDS)
 
-    def hit(self, bucket: str, limit: int) -> Quota:
-        """Count one request; RateLimitedError (with the quota on it) when over the limit."""
+    def peek(self, bucket: str, limit: int, db: sqlite_utils.Database | None = None) -> Quota:
+        """The quota left in this window, without counting a request."""
         window = self._window()
-        with self._lock:
-            w, count = self._counts.get(bucket, (window, 0))
-            if w != window:
-                count = 0
-                if len(self._counts) > 10_000:  # drop buckets of past windows now and then
-                    self._counts = {b: v for b, v in self._counts.items() if v[0] == window}
+        if db is None:
+            with session(self.db_path) as own:
+                return self.peek(bucket, limit, own)
+        row = one(db, "SELECT count FROM rate_limits WHERE bucket = ? AND window_id = ?", (bucket, window))
+        return self._quota(limit, window, int(row["count"]) if row else 0)
+
+    def hit(self, bucket: str, limit: int, db: sqlite_utils.Database | None = None) -> Quota:
+        """Count one request; RateLimitedError (with the quota on it) when over the limit."""
+        if db is None:
+            with session(self.db_path) as own:
+                return self.hit(bucket, limit, own)
+        window = self._window()
+        with write(db):
+            if window != self._cleaned_window:
+                db.conn.execute("DELETE FROM rate_limits WHERE window_id < ?", (window,))
+                self._cleaned_window = window
+            row = one(db, "SELECT count FROM rate_limits WHERE bucket = ? AND window_id = ?", (bucket, window))
+            count = int(row["count"]) if row else 0
             allowed = count < limit
             if allowed:
                 count += 1
-            self._counts[bucket] = (window, count)
-        quota = Quota(limit=limit, remaining=max(0, limit - count), reset=(window + 1) * WINDOW_SECONDS)
+                db.conn.execute(
+                    "INSERT INTO rate_limits (bucket, window_id, count) VALUES (?, ?, 1)"
+                    " ON CONFLICT (bucket, window_id) DO UPDATE SET count = count + 1", (bucket, window))
+        quota = self._quota(limit, window, count)
         if not allowed:
             err = RateLimitedError(
                 f"Rate limit exceeded: {limit} requests per minute; retry after {quota.retry_after} s",
@@ -79,5 +102,6 @@ class RateLimiter:
         return quota
 
     def reset(self) -> None:
-        with self._lock:
-            self._counts.clear()
+        """Forget every count (tests, or an operator lifting a block at once)."""
+        with session(self.db_path) as db, write(db):
+            db.conn.execute("DELETE FROM rate_limits")
