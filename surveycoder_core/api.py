@@ -1,8 +1,9 @@
 """The HTTP API, compatible with the Survey Coder Pro API (and its official ``surveycoder`` SDK).
 
 ``create_app`` builds the FastAPI app; ``surveycoder serve`` runs it under uvicorn. Routes live in
-``api_routes_code`` (coding, jobs), ``api_routes_data`` (exports, refinement, projects) and
-``api_routes_meta`` (usage, health, webhooks, docs). Every route is a thin call into the service
+``api_routes_code`` (coding, jobs), ``api_routes_data`` (exports, refinement, projects),
+``api_routes_review`` (the review queue, decisions, agreement, recoding) and ``api_routes_meta``
+(usage, health, webhooks, docs). Every route is a thin call into the service
 layer; this module holds what applies to every request:
 
 * ``X-Request-Id`` echoed (or a generated UUID) on every response and in ``error.request_id``;
@@ -256,7 +257,7 @@ def _allowed_methods(request: Request) -> list[str]:
 def create_app(db_path: str | Path | None = None, start_worker: bool = True) -> FastAPI:
     """The API on the database at ``db_path`` (default ``$SURVEYCODER_DB``), with an in-process
     job worker unless ``start_worker`` is False (then run ``surveycoder worker`` beside it)."""
-    from . import api_routes_code, api_routes_data, api_routes_legacy, api_routes_meta
+    from . import api_routes_code, api_routes_data, api_routes_legacy, api_routes_meta, api_routes_review
 
     resolved = str(db_path or default_db_path())
     app = FastAPI(
@@ -279,6 +280,7 @@ def create_app(db_path: str | Path | None = None, start_worker: bool = True) -> 
     install_error_handlers(app)
     app.include_router(api_routes_code.router)
     app.include_router(api_routes_data.router)
+    app.include_router(api_routes_review.router)
     app.include_router(api_routes_meta.router)
     app.include_router(api_routes_legacy.router)
     return app

@@ -7,8 +7,11 @@
     surveycoder keys list|revoke
     surveycoder eval DATASET_DIR [...]
     surveycoder sample [--out FILE]
+    surveycoder projects list                                    (cli_export)
+    surveycoder export PROJECT [--layout L] [--format csv|xlsx|sav] [--out FILE]
+    surveycoder review queue|decide|agreement|recode PROJECT …   (cli_review)
 
-On failure ``code`` prints the seed's error envelope (JSON) on stdout and exits non-zero.
+On failure a command prints the seed's error envelope (JSON) on stdout and exits 1.
 """
 
 from __future__ import annotations
@@ -231,6 +234,11 @@ def build_parser() -> argparse.ArgumentParser:
     sample = sub.add_parser("sample", help="print the bundled sample request (a ready-made dataset)")
     sample.add_argument("--out", help="write it to this file")
     sample.set_defaults(func=cmd_sample)
+
+    from . import cli_export, cli_review
+
+    cli_export.add_parsers(sub)
+    cli_review.add_parsers(sub)
     return p
 
 

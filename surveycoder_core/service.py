@@ -14,7 +14,7 @@ from . import credits, jobs, projects
 from .codebooks import has_codebook, save_given_codebook
 from .engines import get_engine
 from .engines.base import Engine
-from .errors import InvalidStateError, ValidationError
+from .errors import ConflictError, InvalidStateError, ValidationError
 from .exports import ExportAssignment, ExportCode, ExportQuestion, ExportResponse
 from .ingest import IngestResult, ingest_responses
 from .pipeline import RunHooks, generate_codebook_stage, run_question
@@ -197,6 +197,11 @@ def recode_unreviewed(
         if not has_codebook(db, question_id):
             raise InvalidStateError("this question has no codebook yet; code it first")
         with write(db):
+            running = jobs.running_job_for(db, question_id)
+            if running:
+                # Checked before anything is reset: a refused recode must leave the answers as they were.
+                raise ConflictError(f"a coding job is already running for this question: {running['id']}",
+                                    code="JOB_ALREADY_RUNNING")
             n = reset_for_recoding(db, question_id)
             record_event(db, actor=actor, action="question.recode", project_id=question["project_id"],
                          question_id=question_id, payload={"responses": n})
@@ -252,3 +257,8 @@ def export_questions(
             raise InvalidStateError("nothing to export yet: no question of this project has been coded")
         return out
 
+
+# The review loop and project files for integrations (API routes, CLI) live in their own modules;
+# they are use cases like the ones above and are called through this module.
+from .service_export import export_file, find_project, find_question, list_projects  # noqa: E402, F401
+from .service_review import decide_response, recode_question, review_agreement, review_queue  # noqa: E402, F401
