@@ -82,23 +82,18 @@ def _client(request: Request) -> str:
 
 def _admit(db_path: str, limiter: ratelimit.RateLimiter, raw_key: str | None,
            client: str) -> tuple[dict[str, Any], ratelimit.Quota]:
-    """Check the key and count the request against its limit, on one connection.
+    """Check the key and count the request against its limit (one trip to the thread pool).
 
     A failed key counts against the caller's address (guessing keys is rate limited too); the
     error then carries that quota so the response still shows it.
     """
-    with session(db_path) as db:
-        try:
+    try:
+        with session(db_path) as db:
             key = auth.authenticate(db, raw_key)
-        except SurveyCoderError as err:
-            err.details["quota"] = limiter.hit(f"ip:{client}", ratelimit.anonymous_rpm(), db)
-            raise
-        return key, limiter.hit(f"key:{key['id']}", int(key["org"]["rpm"]), db)
-
-
-def _peek(db_path: str, limiter: ratelimit.RateLimiter, client: str) -> ratelimit.Quota:
-    with session(db_path) as db:
-        return limiter.peek(f"ip:{client}", ratelimit.anonymous_rpm(), db)
+    except SurveyCoderError as err:
+        err.details["quota"] = limiter.hit(f"ip:{client}", ratelimit.anonymous_rpm())
+        raise
+    return key, limiter.hit(f"key:{key['id']}", int(key["org"]["rpm"]))
 
 
 def _idem_begin(db_path: str, key_id: str, idem_key: str, digest: str) -> Any:
@@ -131,7 +126,7 @@ class ApiMiddleware(BaseHTTPMiddleware):
         extra: dict[str, str] = {}
         try:
             if request.url.path in PUBLIC_PATHS:
-                quota = await run_in_threadpool(_peek, state.db_path, limiter, _client(request))
+                quota = await run_in_threadpool(limiter.peek, f"ip:{_client(request)}", ratelimit.anonymous_rpm())
                 response = await call_next(request)
             else:
                 key, quota = await run_in_threadpool(_admit, state.db_path, limiter,

