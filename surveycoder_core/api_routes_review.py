@@ -38,7 +38,8 @@ class ReviewQueueIn(QuestionRef):
 class ReviewCodeIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
-    name: str | None = Field(None, min_length=1, max_length=500, description="the code's name (any case)")
+    name: str | None = Field(None, min_length=1, max_length=500, pattern=r"\S",
+                             description="the code's name (any case)")
     code_id: str | None = Field(None, min_length=1, description="or the code's id")
     sentiment: str | None = Field(None, description="Positive, Negative, Neutral or Mixed; default: the code's "
                                                     "sentiment on this response, else its expected one")
@@ -54,7 +55,8 @@ class ReviewDecideIn(QuestionRef):
     response_id: str = Field(min_length=1, description="the response's id as given to /v2/code or in the table")
     codes: list[ReviewCodeIn] = Field(max_length=200, description="the final codes in mention order; the codes "
                                                                   "as they are accept the engine's coding")
-    reviewer: str = Field(min_length=1, max_length=200, description="who decides (recorded with the decision)")
+    reviewer: str = Field(min_length=1, max_length=200, pattern=r"\S",
+                          description="who decides (recorded with the decision)")
     version: int = Field(ge=0, description="the response's version as the queue showed it")
 
 
