@@ -116,5 +116,8 @@ if st.button("Import responses", type="primary", icon=":material/upload:", key="
     if not err:
         _ui.set_question(out["question_id"])
         note = f" ({out['no_data']} empty or junk answers will not be coded)" if out["no_data"] else ""
+        if out["truncated"]:
+            note += (f"; {out['truncated']} answers over 2,000 characters will be coded on their first 2,000 and "
+                     "flagged for review (their whole text is kept)")
         _ui.flash(f"Imported {out['responses']:,} responses, {out['unique']:,} distinct{note}.")
         st.switch_page("pages/3_Run.py")

@@ -85,5 +85,6 @@ with tab_verb:
         st.caption(f"{len(table):,} responses" + ("" if picked is None else " with this code"))
     st.dataframe(table, hide_index=True, height=420,
                  column_config={"response": st.column_config.TextColumn("Response", width="large"),
+                                "reviewed_by": st.column_config.TextColumn("Reviewed by"),
                                 "similarity": st.column_config.ProgressColumn("Similarity", min_value=0.0,
                                                                               max_value=1.0, format="%.2f")})

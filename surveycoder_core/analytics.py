@@ -24,7 +24,8 @@ SENTIMENT_ORDER = ("Positive", "Neutral", "Mixed", "Negative")
 CONFIDENCE_ORDER = ("high", "medium", "low")
 MAX_ATTRIBUTE_VALUES = 40  # attributes with more distinct values are ids or free text, not segments
 
-RESPONSE_COLUMNS = ["response_id", "respondent_id", "text", "status", "needs_review", "review_reason", "reviewed"]
+RESPONSE_COLUMNS = ["response_id", "respondent_id", "text", "status", "needs_review", "review_reason", "reviewed",
+                    "reviewed_by"]
 ASSIGNMENT_COLUMNS = ["response_id", "code_id", "code", "category", "sentiment", "confidence", "score", "source"]
 
 
@@ -53,6 +54,7 @@ def build_frames(responses: Sequence[dict[str, Any]], codes: Sequence[dict[str, 
             "status": "coded" if r.get("assignments") else r.get("status") or "uncoded",
             "needs_review": bool(r.get("needs_review")), "review_reason": r.get("review_reason"),
             "reviewed": bool(r.get("reviewed")),
+            "reviewed_by": (r.get("reviewed_by") or "") if r.get("reviewed") else "",
             **{f"attr:{k}": ("" if v is None else str(v)) for k, v in attributes.items()},
         })
         for a in r.get("assignments") or []:
@@ -240,7 +242,8 @@ def crosstab(frames: Frames, attribute: str) -> tuple[pd.DataFrame, pd.DataFrame
 
 def verbatims(frames: Frames, code_id: str | None = None, *, limit: int | None = None) -> pd.DataFrame:
     """Responses (with the code when given): respondent, text, sentiment/confidence of that code,
-    all codes, and the attributes — plain values for a dataframe (never rendered as markdown)."""
+    all codes, who reviewed it (blank while the engine's codes stand), and the attributes — plain
+    values for a dataframe (never rendered as markdown)."""
     resp = frames.responses
     asg = frames.assignments
     if code_id:
@@ -256,6 +259,7 @@ def verbatims(frames: Frames, code_id: str | None = None, *, limit: int | None =
         out["sentiment"] = resp["response_id"].map(mine["sentiment"]).values
         out["confidence"] = resp["response_id"].map(mine["confidence"]).values
     out["codes"] = [codes_per.get(rid, "") for rid in resp["response_id"]]
+    out["reviewed_by"] = resp["reviewed_by"].values
     for name in frames.attributes:
         out[name] = resp[f"attr:{name}"].values
     return out.head(limit) if limit else out

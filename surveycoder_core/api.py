@@ -1,13 +1,15 @@
 """The HTTP API, compatible with the Survey Coder Pro API (and its official ``surveycoder`` SDK).
 
 ``create_app`` builds the FastAPI app; ``surveycoder serve`` runs it under uvicorn. Routes live in
-``api_routes_code`` (coding, jobs), ``api_routes_data`` (exports, refinement, projects) and
-``api_routes_meta`` (usage, health, webhooks, docs). Every route is a thin call into the service
+``api_routes_code`` (coding, jobs), ``api_routes_data`` (exports, refinement, projects),
+``api_routes_review`` (the review queue, decisions, agreement, recoding) and ``api_routes_meta``
+(usage, health, webhooks, docs). Every route is a thin call into the service
 layer; this module holds what applies to every request:
 
 * ``X-Request-Id`` echoed (or a generated UUID) on every response and in ``error.request_id``;
 * the ``x-api-key`` check and the scope check (GET = read, everything else = write);
-* per-key rate limits with ``X-RateLimit-*`` headers on every response, 429 + integer ``Retry-After``;
+* per-key rate limits counted in the database (shared by every server process on it), with
+  ``X-RateLimit-*`` headers on every response, 429 + integer ``Retry-After``;
 * ``Idempotency-Key`` replays on POST;
 * every error — ours, FastAPI's 404/405/422, bad JSON, unhandled exceptions — as the seed's
   envelope ``{success: false, error: {code, message, request_id, doc_url}}``.
@@ -78,9 +80,20 @@ def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _authenticate(db_path: str, raw_key: str | None) -> dict[str, Any]:
-    with session(db_path) as db:
-        return auth.authenticate(db, raw_key)
+def _admit(db_path: str, limiter: ratelimit.RateLimiter, raw_key: str | None,
+           client: str) -> tuple[dict[str, Any], ratelimit.Quota]:
+    """Check the key and count the request against its limit (one trip to the thread pool).
+
+    A failed key counts against the caller's address (guessing keys is rate limited too); the
+    error then carries that quota so the response still shows it.
+    """
+    try:
+        with session(db_path) as db:
+            key = auth.authenticate(db, raw_key)
+    except SurveyCoderError as err:
+        err.details["quota"] = limiter.hit(f"ip:{client}", ratelimit.anonymous_rpm())
+        raise
+    return key, limiter.hit(f"key:{key['id']}", int(key["org"]["rpm"]))
 
 
 def _idem_begin(db_path: str, key_id: str, idem_key: str, digest: str) -> Any:
@@ -113,16 +126,11 @@ class ApiMiddleware(BaseHTTPMiddleware):
         extra: dict[str, str] = {}
         try:
             if request.url.path in PUBLIC_PATHS:
-                quota = limiter.peek(f"ip:{_client(request)}", ratelimit.anonymous_rpm())
+                quota = await run_in_threadpool(limiter.peek, f"ip:{_client(request)}", ratelimit.anonymous_rpm())
                 response = await call_next(request)
             else:
-                try:
-                    key = await run_in_threadpool(_authenticate, state.db_path, request.headers.get("x-api-key"))
-                except SurveyCoderError:
-                    # Failed keys count against the caller's address: guessing keys is rate limited too.
-                    quota = limiter.hit(f"ip:{_client(request)}", ratelimit.anonymous_rpm())
-                    raise
-                quota = limiter.hit(f"key:{key['id']}", int(key["org"]["rpm"]))
+                key, quota = await run_in_threadpool(_admit, state.db_path, limiter,
+                                                     request.headers.get("x-api-key"), _client(request))
                 auth.require_scope(key, auth.scope_for_method(request.method))
                 request.state.api_key = key
                 idem_key = request.headers.get("idempotency-key")
@@ -132,7 +140,7 @@ class ApiMiddleware(BaseHTTPMiddleware):
                 else:
                     response = await call_next(request)
         except SurveyCoderError as err:
-            if isinstance(err, RateLimitedError) and isinstance(err.details.get("quota"), ratelimit.Quota):
+            if isinstance(err.details.get("quota"), ratelimit.Quota):
                 quota = err.details["quota"]
             response = envelope_response(err, rid)
         except Exception:  # never a bare 500: the SDK parses every body as JSON
@@ -244,7 +252,7 @@ def _allowed_methods(request: Request) -> list[str]:
 def create_app(db_path: str | Path | None = None, start_worker: bool = True) -> FastAPI:
     """The API on the database at ``db_path`` (default ``$SURVEYCODER_DB``), with an in-process
     job worker unless ``start_worker`` is False (then run ``surveycoder worker`` beside it)."""
-    from . import api_routes_code, api_routes_data, api_routes_legacy, api_routes_meta
+    from . import api_routes_code, api_routes_data, api_routes_legacy, api_routes_meta, api_routes_review
 
     resolved = str(db_path or default_db_path())
     app = FastAPI(
@@ -253,7 +261,7 @@ def create_app(db_path: str | Path | None = None, start_worker: bool = True) -> 
         docs_url=None, redoc_url=None,  # FastAPI's pages load JS from a CDN: /docs is served offline instead
     )
     app.state.db_path = resolved
-    app.state.limiter = ratelimit.RateLimiter()
+    app.state.limiter = ratelimit.RateLimiter(resolved)  # counters in the database: shared by every process
     app.state.started = time.time()
     app.state.start_worker = start_worker
     app.state.worker = None
@@ -267,6 +275,7 @@ def create_app(db_path: str | Path | None = None, start_worker: bool = True) -> 
     install_error_handlers(app)
     app.include_router(api_routes_code.router)
     app.include_router(api_routes_data.router)
+    app.include_router(api_routes_review.router)
     app.include_router(api_routes_meta.router)
     app.include_router(api_routes_legacy.router)
     return app

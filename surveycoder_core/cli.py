@@ -7,8 +7,13 @@
     surveycoder keys list|revoke
     surveycoder eval DATASET_DIR [...]
     surveycoder sample [--out FILE]
+    surveycoder projects list                                    (cli_export)
+    surveycoder export PROJECT [--layout L] [--format csv|xlsx|sav] [--out FILE]
+    surveycoder review queue|decide|agreement|recode PROJECT …   (cli_review)
 
-On failure ``code`` prints the seed's error envelope (JSON) on stdout and exits non-zero.
+On failure a command prints the seed's error envelope (JSON) on stdout and exits 1. A table given to
+``code`` (CSV, XLSX, SAV) is coded like an upload in the app: an answer over 2,000 characters is coded
+on its first 2,000, flagged for review and kept whole; a JSON request keeps the API's rule (refused).
 """
 
 from __future__ import annotations
@@ -41,7 +46,8 @@ def _progress_printer() -> Any:
     return show
 
 
-def _load_request(args: argparse.Namespace) -> Any:
+def _load_request(args: argparse.Namespace) -> tuple[Any, bool]:
+    """The request to code, and whether it came from a table (then long answers are cut, not refused)."""
     from .schemas import CodebookIn, CodeRequest
 
     path = Path(args.input)
@@ -80,7 +86,7 @@ def _load_request(args: argparse.Namespace) -> Any:
         raise from_pydantic(exc) from exc
     if request.codebook is not None and not isinstance(request.codebook, CodebookIn):  # pragma: no cover
         raise ValidationError("codebook has the wrong shape")
-    return request
+    return request, path.suffix.lower() != ".json"
 
 
 def cmd_code(args: argparse.Namespace) -> int:
@@ -88,10 +94,10 @@ def cmd_code(args: argparse.Namespace) -> int:
     from .service import code_request
 
     try:
-        request = _load_request(args)
+        request, from_table = _load_request(args)
         engine = get_engine(args.engine, db_path=args.db)
         result = code_request(request, db_path=args.db, engine=engine, actor="cli", source="cli",
-                              progress=_progress_printer())
+                              truncate_long=from_table, progress=_progress_printer())
         text = result.model_dump_json(indent=2)
     except SurveyCoderError as err:
         print(json.dumps(err.envelope(), indent=2))
@@ -181,7 +187,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = p.add_subparsers(dest="command", required=True)
 
     code = sub.add_parser("code", help="code a request JSON or a CSV/XLSX file and print the result envelope")
-    code.add_argument("input", help="a /v2/code request body (.json) or a table (.csv, .xlsx, .sav)")
+    code.add_argument("input", help="a /v2/code request body (.json) or a table (.csv, .xlsx, .sav; an answer "
+                                    "over 2,000 characters is coded on its first 2,000, flagged and kept whole)")
     code.add_argument("--out", help="write the result envelope here instead of stdout")
     code.add_argument("--db", help="SQLite database (default: $SURVEYCODER_DB or ./surveycoder.db)")
     code.add_argument("--engine", choices=["embedded", "llm"], help="coding engine (default: embedded)")
@@ -231,6 +238,11 @@ def build_parser() -> argparse.ArgumentParser:
     sample = sub.add_parser("sample", help="print the bundled sample request (a ready-made dataset)")
     sample.add_argument("--out", help="write it to this file")
     sample.set_defaults(func=cmd_sample)
+
+    from . import cli_export, cli_review
+
+    cli_export.add_parsers(sub)
+    cli_review.add_parsers(sub)
     return p
 
 

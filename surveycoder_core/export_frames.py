@@ -57,6 +57,11 @@ def yes_no(flag: bool) -> str:
     return YES if flag else NO
 
 
+def decision(r: ExportResponse) -> list[Any]:
+    """``reviewed`` (yes/no) and ``reviewed_by`` (the reviewer, blank while the engine's codes stand)."""
+    return [yes_no(r.reviewed), r.reviewed_by if r.reviewed else None]
+
+
 def lookup_code(codes_by_id: dict[str, ExportCode], assignment: ExportAssignment) -> tuple[str, Any, str]:
     """(name, number, category) of an assigned code; an unknown id is shown, never dropped."""
     code = codes_by_id.get(assignment.code_id)
@@ -115,7 +120,8 @@ def block_wide(q: ExportQuestion, p: str, options: ExportOptions) -> tuple[list[
     if options.include_sentiment:
         cols.append(f"{p}sentiments")
     if options.include_confidence:
-        cols += [f"{p}confidence", f"{p}needs_review", f"{p}review_reason", f"{p}reviewed"]
+        cols += [f"{p}confidence", f"{p}needs_review", f"{p}review_reason"]
+    cols += [f"{p}reviewed", f"{p}reviewed_by"]
     by_id = {c.id: c for c in q.codes}
 
     def row(r: ExportResponse | None) -> list[Any]:
@@ -134,8 +140,8 @@ def block_wide(q: ExportQuestion, p: str, options: ExportOptions) -> tuple[list[
             values.append(JOIN.join(a.sentiment for a in r.assignments))
         if options.include_confidence:
             values.append(JOIN.join(a.confidence or MANUAL for a in r.assignments))
-            values += [yes_no(r.needs_review), r.review_reason, yes_no(r.reviewed)]
-        return values
+            values += [yes_no(r.needs_review), r.review_reason]
+        return values + decision(r)
 
     return cols, row
 
@@ -154,7 +160,8 @@ def block_mentions(q: ExportQuestion, p: str, options: ExportOptions) -> tuple[l
     for i in range(1, width + 1):
         cols += [f"{p}mention_{i}{suffix}" for suffix in per_mention]
     if options.include_confidence:
-        cols += [f"{p}needs_review", f"{p}review_reason", f"{p}reviewed"]
+        cols += [f"{p}needs_review", f"{p}review_reason"]
+    cols += [f"{p}reviewed", f"{p}reviewed_by"]
     by_id = {c.id: c for c in q.codes}
 
     def row(r: ExportResponse | None) -> list[Any]:
@@ -175,8 +182,8 @@ def block_mentions(q: ExportQuestion, p: str, options: ExportOptions) -> tuple[l
             if options.include_confidence:
                 values.append(a.confidence)
         if options.include_confidence:
-            values += [yes_no(r.needs_review), r.review_reason, yes_no(r.reviewed)]
-        return values
+            values += [yes_no(r.needs_review), r.review_reason]
+        return values + decision(r)
 
     return cols, row
 
@@ -195,15 +202,15 @@ def block_dummies(q: ExportQuestion, p: str, options: ExportOptions) -> tuple[li
         if options.include_categories:
             targets.append((f"{p}NET: {category}", {c.id for c in members}))
         targets += [(f"{p}{c.name}", {c.id}) for c in members]
-    cols = [f"{p}text", f"{p}status"] + [name for name, _ in targets]
+    cols = [f"{p}text", f"{p}status", f"{p}reviewed", f"{p}reviewed_by"] + [name for name, _ in targets]
 
     def row(r: ExportResponse | None) -> list[Any]:
         if r is None:
             return [None] * len(cols)
         assigned = {a.code_id for a in r.assignments}
         if r.status == "no_data":
-            return [r.text, r.status] + [None] * len(targets)
-        return [r.text, r.status] + [1 if assigned & ids else 0 for _, ids in targets]
+            return [r.text, r.status, *decision(r)] + [None] * len(targets)
+        return [r.text, r.status, *decision(r)] + [1 if assigned & ids else 0 for _, ids in targets]
 
     return cols, row
 
@@ -258,7 +265,8 @@ def build_long(questions: list[ExportQuestion], options: ExportOptions) -> pd.Da
         tail += ["confidence", "score"]
     tail.append("source")
     if options.include_confidence:
-        tail += ["needs_review", "review_reason", "reviewed"]
+        tail += ["needs_review", "review_reason"]
+    tail += ["reviewed", "reviewed_by"]
     names, _ = merge_attributes(questions) if options.include_demographics else ([], {})
     mapping = rename_clashes(names, set(head + tail))
     columns = head + [mapping[n] for n in names] + tail
@@ -286,8 +294,8 @@ def long_tail(
         values += [a.confidence if a else None, a.score if a else None]
     values.append(a.source if a else None)
     if options.include_confidence:
-        values += [yes_no(r.needs_review), r.review_reason, yes_no(r.reviewed)]
-    return values
+        values += [yes_no(r.needs_review), r.review_reason]
+    return values + decision(r)
 
 
 def build_frame(questions: list[ExportQuestion], options: ExportOptions) -> pd.DataFrame:
@@ -349,6 +357,17 @@ def sav_frame(questions: list[ExportQuestion]) -> tuple[pd.DataFrame, dict[str, 
             data[name] = column
             labels[name] = code.name.encode()[:SPSS_LABEL_MAX].decode(errors="ignore")  # a byte limit
             value_labels[name] = {0.0: "No", 1.0: "Yes"}
+    strings = ["respondent_id"]
+    for qi, q in enumerate(questions):  # the human decisions, after every question's codes
+        by_respondent = {r.respondent_id: r for r in q.responses}
+        flag, who = f"Q{qi + 1}_reviewed", f"Q{qi + 1}_reviewer"
+        data[flag] = [math.nan if by_respondent.get(rid) is None else float(by_respondent[rid].reviewed)
+                      for rid in respondents]
+        labels[flag], value_labels[flag] = f"Q{qi + 1} reviewed by a person", {0.0: "No", 1.0: "Yes"}
+        data[who] = [(decision(by_respondent[rid])[1] or "") if rid in by_respondent else "" for rid in respondents]
+        labels[who] = f"Q{qi + 1} reviewer"
+        strings.append(who)
     frame = pd.DataFrame(data)
-    frame["respondent_id"] = frame["respondent_id"].astype(object)
+    for column in strings:
+        frame[column] = frame[column].astype(object)
     return frame, labels, value_labels

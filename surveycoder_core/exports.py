@@ -15,22 +15,24 @@ listed in first-appearance order.
 ``wide_by_question`` block::
 
     text, status, codes, code_numbers, [categories], [sentiments],
-    [confidence, needs_review, review_reason, reviewed]
+    [confidence, needs_review, review_reason], reviewed, reviewed_by
 
   ``codes``, ``code_numbers``, ``categories``, ``sentiments`` and ``confidence`` list the response's codes
   in mention order joined by ``"; "`` (aligned: the n-th item of each belongs to the n-th code). A human's
-  code has no confidence and shows as ``manual``. ``needs_review`` / ``reviewed`` are ``yes`` / ``no``.
+  code has no confidence and shows as ``manual``. ``needs_review`` / ``reviewed`` are ``yes`` / ``no``;
+  ``reviewed_by`` names the reviewer whose decision the codes are (blank while the engine's stand). Every
+  layout carries ``reviewed`` and ``reviewed_by``, whatever the options: a human decision always shows.
 
 ``columns_by_mention`` block (M = most codes on one response of that question, at least 1)::
 
     text, status, mention_1, [mention_1_category], [mention_1_sentiment], [mention_1_confidence],
-    … up to mention_M …, [needs_review, review_reason, reviewed]
+    … up to mention_M …, [needs_review, review_reason], reviewed, reviewed_by
 
   ``mention_n`` holds the code name; a human's code has a blank confidence (Codeit style).
 
 ``binary_dummy`` block::
 
-    text, status, then per category in codebook order: [NET: <category>], <code name> …
+    text, status, reviewed, reviewed_by, then per category in codebook order: [NET: <category>], <code name> …
 
   Codes in code-number order. Cells are 1/0; a ``NET`` is 1 when any code of its category is. A response
   with status ``no_data`` (and a respondent absent from the question) has blanks, so a column's mean is the
@@ -39,7 +41,7 @@ listed in first-appearance order.
 ``one_row_per_code`` (long; one row per response x code, in mention order)::
 
     question, respondent_id, [attributes…], text, status, mention, code_number, code, [category],
-    [sentiment], [confidence, score], source, [needs_review, review_reason, reviewed]
+    [sentiment], [confidence, score], source, [needs_review, review_reason], reviewed, reviewed_by
 
   ``question`` is ``Q1``, ``Q2`` … . A response without codes still has one row with the code cells blank,
   so no respondent disappears from the file.
@@ -54,7 +56,9 @@ Code dictionary (CSV never has it; XLSX sheet "Code Dictionary" when ``include_c
 
 SPSS ``.sav``: ``respondent_id`` (string) and per question and code a numeric variable ``Q<q>_C<nn>``
 (``nn`` = code number, two digits at least), variable label = code name, value labels {0: "No", 1: "Yes"},
-system-missing for ``no_data`` responses and respondents absent from the question.
+system-missing for ``no_data`` responses and respondents absent from the question; then per question
+``Q<q>_reviewed`` (0/1, labelled No/Yes; missing for respondents absent from the question) and
+``Q<q>_reviewer`` (string, the reviewer's name).
 
 Security: verbatims, attributes and code names are untrusted. Every text cell (and header) that starts with
 ``=``, ``+``, ``-``, ``@``, a tab or a carriage return gets a leading ``'`` in CSV and XLSX (see
@@ -113,6 +117,7 @@ class ExportResponse:
     needs_review: bool
     review_reason: str | None
     reviewed: bool
+    reviewed_by: str | None = None  # who made the human decision (blank while the engine's codes stand)
 
 
 @dataclass
@@ -296,7 +301,7 @@ def export_sav(questions: list[ExportQuestion]) -> bytes:
     if not questions:
         raise ValidationError("nothing to export: no question was given")
     frame, labels, value_labels = sav_frame(questions)
-    formats = {name: "F1.0" for name in value_labels}
+    formats = {name: "F1.0" for name in value_labels}  # the 0/1 variables; strings get their own width
     measures = {name: "nominal" for name in value_labels}
     fd, path = tempfile.mkstemp(suffix=".sav")
     os.close(fd)

@@ -405,8 +405,8 @@ def note_texts(texts: list[str], warnings: list[str]) -> None:
     long = [n for n, t in enumerate(texts, start=1) if len(t) > MAX_VERBATIM_CHARS]
     if long:
         warnings.append(f"{len(long)} responses are longer than {MAX_VERBATIM_CHARS:,} characters "
-                        f"(rows {list_some(long)}); they are kept whole here, and coding needs them shortened "
-                        f"or cut to the first {MAX_VERBATIM_CHARS:,} characters")  # fmt: skip
+                        f"(rows {list_some(long)}); each is coded on its first {MAX_VERBATIM_CHARS:,} characters "
+                        "and flagged for review, and its whole text is kept and shown")  # fmt: skip
 
 
 def table_to_responses(

@@ -30,8 +30,8 @@ _WORD_RE = re.compile(r"[^\W\d_]+", re.UNICODE)
 class IngestedResponse:
     respondent_id: str
     position: int
-    text: str  # what the respondent wrote (cut at the cap when truncation was allowed)
-    clean_text: str  # trimmed, whitespace-normalised: what the engine reads
+    text: str  # what the respondent wrote, whole (shown, searched and exported)
+    clean_text: str  # trimmed, whitespace-normalised, at most the cap: what the engine reads
     status: str  # pending | no_data
     dedup_of: int | None = None  # position of the first response with the same text
     truncated: bool = False
@@ -99,7 +99,12 @@ def check_lengths(responses: Sequence[ResponseIn]) -> None:
 
 
 def ingest_responses(responses: Sequence[ResponseIn], *, truncate_long: bool = False) -> IngestResult:
-    """Clean, dedupe and filter; raises NO_DATA when nothing codable is left."""
+    """Clean, dedupe and filter; raises NO_DATA when nothing codable is left.
+
+    ``truncate_long`` (uploaded tables, never the JSON API): a verbatim over the cap is coded on its
+    first ``MAX_VERBATIM_CHARS`` characters and marked ``truncated`` (the coder flags it for review),
+    while its whole text is kept for people and exports.
+    """
     if not truncate_long:
         check_lengths(responses)
     first_by_key: dict[str, int] = {}
@@ -107,16 +112,15 @@ def ingest_responses(responses: Sequence[ResponseIn], *, truncate_long: bool = F
     for position, r in enumerate(responses):
         text = r.text or ""
         truncated = len(text) > MAX_VERBATIM_CHARS
-        if truncated:
-            text = text[:MAX_VERBATIM_CHARS]
-        cleaned = clean_text(text)
+        cleaned = clean_text(text[:MAX_VERBATIM_CHARS])
         item = IngestedResponse(
             respondent_id=r.id, position=position, text=text, clean_text=cleaned,
             status="no_data" if is_junk(cleaned) else "pending", truncated=truncated,
             attributes=dict(r.attributes or {}),
         )
         if item.status == "pending":
-            key = dedup_key(cleaned)
+            # On the whole text: two long answers that differ only after the cut are two answers.
+            key = dedup_key(text) if truncated else dedup_key(cleaned)
             if key in first_by_key:
                 item.dedup_of = first_by_key[key]
             else:

@@ -1,8 +1,10 @@
 """Jobs: a queue in SQLite and the worker that runs it.
 
 ``queued → processing → completed | failed``. A job always ends: a thread of the worker
-heartbeats while the job runs, even inside one long step; a job whose heartbeat goes stale (its
-worker process died) is picked up again and resumes
+heartbeats while the job runs, even inside one long step, and the job records the worker's host
+and pid. A job whose worker process on the same host is gone is taken over at once by the next
+worker that looks (one starting up included); a job whose heartbeat goes stale (a worker on another
+host died) is picked up after the stale timeout. Either way it resumes
 at the first uncoded response (coding is checkpointed per batch, so nothing is charged
 twice); after ``MAX_ATTEMPTS`` it is failed with its partial results kept. Jobs are kept
 for 7 days, then removed.
@@ -22,6 +24,7 @@ from typing import Any
 
 import sqlite_utils
 
+from . import job_owner
 from .errors import ConflictError, EngineError, NotFoundError, SurveyCoderError
 from .schemas import Job, JobError, JobProgress
 from .store import dumps, loads, new_token, now, one, record_event, rows, session, write
@@ -144,19 +147,39 @@ def _finish(db: sqlite_utils.Database, job_id: str, status: str, error: dict[str
                     (status, status, dumps(error) if error else None, now(), job_id))
 
 
+def orphaned_jobs(db: sqlite_utils.Database) -> list[str]:
+    """Processing jobs whose worker ran on this host in a process that no longer exists."""
+    held = rows(db, "SELECT id, worker_host, worker_pid FROM jobs WHERE status = 'processing' AND worker_host = ?",
+                (job_owner.this_host(),))
+    return [r["id"] for r in held if job_owner.owner_gone(r["worker_host"], r["worker_pid"])]
+
+
 def claim_next(db: sqlite_utils.Database, worker_id: str) -> dict[str, Any] | None:
-    """Take the oldest queued job, or one whose worker stopped heartbeating."""
+    """Take the oldest job that is queued, or processing for a worker known to be dead.
+
+    Dead means: its process on this host is gone (taken over at once), or it stopped heartbeating
+    for the stale timeout (the only sign available for a worker on another host).
+    """
     stale = (datetime.now(UTC) - timedelta(seconds=stale_after_seconds())).isoformat(timespec="seconds")
     stale = stale.replace("+00:00", "Z")
     with write(db):
+        # Under the write lock: two workers starting together cannot both take the same orphan.
+        orphans = orphaned_jobs(db)
         row = one(
             db,
             "SELECT * FROM jobs WHERE status = 'queued' OR (status = 'processing' AND heartbeat_at <= ?)"
-            " ORDER BY created_at, rowid LIMIT 1",
-            (stale,),
+            f" OR id IN ({','.join('?' * len(orphans)) or 'NULL'}) ORDER BY created_at, rowid LIMIT 1",
+            (stale, *orphans),
         )
         if row is None:
             return None
+        if row["status"] == "processing":
+            why = ("its worker process on this host is gone" if row["id"] in orphans
+                   else "its worker stopped heartbeating")
+            log.info("taking over job %s from %s: %s", row["id"], row["worker"], why)
+            record_event(db, actor=f"worker:{worker_id}", action="job.takeover", project_id=row["project_id"],
+                         question_id=row["question_id"],
+                         payload={"job_id": row["id"], "from": row["worker"], "reason": why})
         if row["attempts"] >= MAX_ATTEMPTS:
             _finish(db, row["id"], "failed", {
                 "code": "CODING_FAILED",
@@ -165,9 +188,9 @@ def claim_next(db: sqlite_utils.Database, worker_id: str) -> dict[str, Any] | No
             })
             return None
         db.conn.execute(
-            "UPDATE jobs SET status = 'processing', attempts = attempts + 1, worker = ?, heartbeat_at = ?,"
-            " updated_at = ? WHERE id = ?",
-            (worker_id, now(), now(), row["id"]),
+            "UPDATE jobs SET status = 'processing', attempts = attempts + 1, worker = ?, worker_host = ?,"
+            " worker_pid = ?, heartbeat_at = ?, updated_at = ? WHERE id = ?",
+            (worker_id, job_owner.this_host(), job_owner.this_pid(), now(), now(), row["id"]),
         )
     return one(db, "SELECT * FROM jobs WHERE id = ?", (row["id"],))
 

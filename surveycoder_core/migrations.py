@@ -270,6 +270,31 @@ def add_project_objective(db: sqlite_utils.Database) -> None:
     db.conn.execute("ALTER TABLE projects ADD COLUMN objective TEXT")
 
 
+@migration(3)
+def add_job_owner(db: sqlite_utils.Database) -> None:
+    # The host and process id of the worker holding a processing job: a worker on the same host
+    # takes over at once a job whose owner process is gone, instead of waiting out the stale timeout.
+    db.conn.execute("ALTER TABLE jobs ADD COLUMN worker_host TEXT")
+    db.conn.execute("ALTER TABLE jobs ADD COLUMN worker_pid INTEGER")
+
+
+@migration(4)
+def add_rate_limits(db: sqlite_utils.Database) -> None:
+    # Requests per (bucket, one-minute window), shared by every API process on the database.
+    run_script(
+        db,
+        """
+        CREATE TABLE rate_limits (
+            bucket TEXT NOT NULL,
+            window_id INTEGER NOT NULL,
+            count INTEGER NOT NULL DEFAULT 0,
+            PRIMARY KEY (bucket, window_id)
+        );
+        CREATE INDEX idx_rate_limits_window ON rate_limits(window_id)
+        """,
+    )
+
+
 def run_script(db: sqlite_utils.Database, script: str) -> None:
     """Run DDL statement by statement: ``executescript`` would COMMIT the open transaction."""
     for statement in script.split(";"):

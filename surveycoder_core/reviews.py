@@ -67,15 +67,23 @@ def audit_sample(db: sqlite_utils.Database, question_id: str, size: int = AUDIT_
 
 def review_queue(db: sqlite_utils.Database, question_id: str, *, reasons: list[str] | None = None,
                  code_id: str | None = None, include_reviewed: bool = False,
-                 audit: bool = False) -> list[dict[str, Any]]:
+                 audit: bool = False, every: bool = False) -> list[dict[str, Any]]:
     """Responses that need a human, in position order; the filters combine (AND).
 
     ``reasons`` are review_reason tokens ("no_code_fit" for uncoded responses without one,
     "low_confidence" for a low-confidence code), plus "uncoded" for every response with no code.
     ``audit`` gives the random audit sample instead (see :func:`audit_sample`), in its own order
-    and without filters: filtering it would bias it again.
+    and without filters: filtering it would bias it again. ``every`` gives every codable response,
+    flagged or not, reviewed or not, in position order (the filters still apply).
     """
     get_question(db, question_id)
+    if every:
+        sql, params = "SELECT r.* FROM responses r WHERE r.question_id = ? AND r.status != 'no_data'", [question_id]
+        if code_id is not None:
+            sql += " AND EXISTS (SELECT 1 FROM assignments ca WHERE ca.response_id = r.id AND ca.code_id = ?)"
+            params.append(code_id)
+        return _queue_items(db, question_id, rows(db, sql + " ORDER BY r.position", params),
+                            set(reasons) if reasons else None)
     if audit:
         sample = audit_sample(db, question_id)
         order = {rid: i for i, rid in enumerate(sample)}
@@ -112,7 +120,8 @@ def _queue_items(db: sqlite_utils.Database, question_id: str, found: list[dict[s
         out.append({
             "id": r["id"], "respondent_id": r["respondent_id"], "text": r["text"], "status": r["status"],
             "review_reason": reason, "review_note": r["review_note"], "version": r["version"],
-            "reviewed": bool(r["reviewed"]), "reviewed_by": r["reviewed_by"],
+            "reviewed": bool(r["reviewed"]), "reviewed_by": r["reviewed_by"], "reviewed_at": r["reviewed_at"],
+            "needs_review": bool(r["needs_review"]),
             "assignments": [{"code_id": a["code_id"], "name": a["name"], "sentiment": a["sentiment"],
                              "confidence": a["confidence"], "score": a["score"], "source": a["source"]}
                             for a in assigned],

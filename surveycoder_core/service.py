@@ -14,7 +14,7 @@ from . import credits, jobs, projects
 from .codebooks import has_codebook, save_given_codebook
 from .engines import get_engine
 from .engines.base import Engine
-from .errors import InvalidStateError, ValidationError
+from .errors import ConflictError, InvalidStateError, ValidationError
 from .exports import ExportAssignment, ExportCode, ExportQuestion, ExportResponse
 from .ingest import IngestResult, ingest_responses
 from .pipeline import RunHooks, generate_codebook_stage, run_question
@@ -197,6 +197,11 @@ def recode_unreviewed(
         if not has_codebook(db, question_id):
             raise InvalidStateError("this question has no codebook yet; code it first")
         with write(db):
+            running = jobs.running_job_for(db, question_id)
+            if running:
+                # Checked before anything is reset: a refused recode must leave the answers as they were.
+                raise ConflictError(f"a coding job is already running for this question: {running['id']}",
+                                    code="JOB_ALREADY_RUNNING")
             n = reset_for_recoding(db, question_id)
             record_event(db, actor=actor, action="question.recode", project_id=question["project_id"],
                          question_id=question_id, payload={"responses": n})
@@ -243,7 +248,7 @@ def export_questions(
                                                   confidence=a["confidence"], score=a["score"], source=a["source"])
                                  for a in r["assignments"]],
                     needs_review=bool(r["needs_review"]), review_reason=r["review_reason"],
-                    reviewed=bool(r["reviewed"]))
+                    reviewed=bool(r["reviewed"]), reviewed_by=r["reviewed_by"])
                 for r in response_rows(db, qid)
             ]
             out.append(ExportQuestion(project_id=project_id, project_name=project["name"], question_id=qid,
@@ -251,7 +256,6 @@ def export_questions(
         if not any(q.codes for q in out):
             raise InvalidStateError("nothing to export yet: no question of this project has been coded")
         return out
-
 
 
 def codebook_overview(question_id: str, *, db_path: str | Path | None = None) -> list[dict[str, Any]]:
@@ -267,3 +271,9 @@ def codebook_overview(question_id: str, *, db_path: str | Path | None = None) ->
          "definition": c["definition"] or "", "examples": list(c["examples"][:3]), "code_id": c["id"]}
         for cat in cats for c in cat["codes"]
     ]
+
+
+# The review loop and project files for integrations (API routes, CLI) live in their own modules;
+# they are use cases like the ones above and are called through this module.
+from .service_export import export_file, find_project, find_question, list_projects  # noqa: E402, F401
+from .service_review import decide_response, recode_question, review_agreement, review_queue  # noqa: E402, F401

@@ -49,7 +49,7 @@ def make_question() -> ExportQuestion:
         ),
         ExportResponse(
             "2", "Lovely staff", "coded", {"region": "South"},
-            [ExportAssignment("c2", "Positive", None, None, "human:alice")], True, "low_confidence", True,
+            [ExportAssignment("c2", "Positive", None, None, "human:alice")], True, "low_confidence", True, "alice",
         ),
         ExportResponse("3", "", "no_data", {}, [], False, None, False),
         ExportResponse("4", "Nothing to add really", "uncoded", {"region": "North"}, [], False, None, False),
@@ -76,65 +76,67 @@ def lines(*rows: str) -> str:
 
 def test_wide_by_question_csv_exact() -> None:
     assert export_csv([make_question()], ExportOptions(layout="wide_by_question")) == lines(
-        "respondent_id,region,text,status,codes,code_numbers,categories,confidence,needs_review,review_reason,reviewed",
-        '1,North,"Too expensive, and slow",coded,Price too high; Slow delivery,1; 3,Price; Service,high; medium,no,,no',
-        "2,South,Lovely staff,coded,Friendly staff,2,Service,manual,yes,low_confidence,yes",
-        "3,,,no_data,,,,,no,,no",
-        "4,North,Nothing to add really,uncoded,,,,,no,,no",
+        "respondent_id,region,text,status,codes,code_numbers,categories,confidence,needs_review,review_reason,reviewed,"
+        "reviewed_by",
+        '1,North,"Too expensive, and slow",coded,Price too high; Slow delivery,1; 3,Price; Service,high; medium,no,,no,',
+        "2,South,Lovely staff,coded,Friendly staff,2,Service,manual,yes,low_confidence,yes,alice",
+        "3,,,no_data,,,,,no,,no,",
+        "4,North,Nothing to add really,uncoded,,,,,no,,no,",
     )
 
 
 def test_columns_by_mention_csv_exact() -> None:
     assert export_csv([make_question()], ExportOptions(layout="columns_by_mention")) == lines(
         "respondent_id,region,text,status,mention_1,mention_1_category,mention_1_confidence,"
-        "mention_2,mention_2_category,mention_2_confidence,needs_review,review_reason,reviewed",
-        '1,North,"Too expensive, and slow",coded,Price too high,Price,high,Slow delivery,Service,medium,no,,no',
-        "2,South,Lovely staff,coded,Friendly staff,Service,,,,,yes,low_confidence,yes",
-        "3,,,no_data,,,,,,,no,,no",
-        "4,North,Nothing to add really,uncoded,,,,,,,no,,no",
+        "mention_2,mention_2_category,mention_2_confidence,needs_review,review_reason,reviewed,reviewed_by",
+        '1,North,"Too expensive, and slow",coded,Price too high,Price,high,Slow delivery,Service,medium,no,,no,',
+        "2,South,Lovely staff,coded,Friendly staff,Service,,,,,yes,low_confidence,yes,alice",
+        "3,,,no_data,,,,,,,no,,no,",
+        "4,North,Nothing to add really,uncoded,,,,,,,no,,no,",
     )
 
 
 def test_binary_dummy_csv_exact() -> None:
     assert export_csv([make_question()], ExportOptions(layout="binary_dummy")) == lines(
-        "respondent_id,region,text,status,NET: Price,Price too high,NET: Service,Friendly staff,Slow delivery",
-        '1,North,"Too expensive, and slow",coded,1,1,1,0,1',
-        "2,South,Lovely staff,coded,0,0,1,1,0",
-        "3,,,no_data,,,,,",
-        "4,North,Nothing to add really,uncoded,0,0,0,0,0",
+        "respondent_id,region,text,status,reviewed,reviewed_by,NET: Price,Price too high,NET: Service,Friendly staff,"
+        "Slow delivery",
+        '1,North,"Too expensive, and slow",coded,no,,1,1,1,0,1',
+        "2,South,Lovely staff,coded,yes,alice,0,0,1,1,0",
+        "3,,,no_data,no,,,,,,",
+        "4,North,Nothing to add really,uncoded,no,,0,0,0,0,0",
     )
 
 
 def test_one_row_per_code_csv_exact() -> None:
     assert export_csv([make_question()], ExportOptions(layout="one_row_per_code")) == lines(
         "question,respondent_id,region,text,status,mention,code_number,code,category,confidence,score,source,"
-        "needs_review,review_reason,reviewed",
-        'Q1,1,North,"Too expensive, and slow",coded,1,1,Price too high,Price,high,0.91,engine:embedded,no,,no',
-        'Q1,1,North,"Too expensive, and slow",coded,2,3,Slow delivery,Service,medium,0.6,engine:embedded,no,,no',
-        "Q1,2,South,Lovely staff,coded,1,2,Friendly staff,Service,,,human:alice,yes,low_confidence,yes",
-        "Q1,3,,,no_data,,,,,,,,no,,no",
-        "Q1,4,North,Nothing to add really,uncoded,,,,,,,,no,,no",
+        "needs_review,review_reason,reviewed,reviewed_by",
+        'Q1,1,North,"Too expensive, and slow",coded,1,1,Price too high,Price,high,0.91,engine:embedded,no,,no,',
+        'Q1,1,North,"Too expensive, and slow",coded,2,3,Slow delivery,Service,medium,0.6,engine:embedded,no,,no,',
+        "Q1,2,South,Lovely staff,coded,1,2,Friendly staff,Service,,,human:alice,yes,low_confidence,yes,alice",
+        "Q1,3,,,no_data,,,,,,,,no,,no,",
+        "Q1,4,North,Nothing to add really,uncoded,,,,,,,,no,,no,",
     )
 
 
 def test_options_switch_column_groups() -> None:
     bare = ExportOptions(include_categories=False, include_confidence=False, include_demographics=False)
     assert export_csv([make_question()], bare) == lines(
-        "respondent_id,text,status,codes,code_numbers",
-        '1,"Too expensive, and slow",coded,Price too high; Slow delivery,1; 3',
-        "2,Lovely staff,coded,Friendly staff,2",
-        "3,,no_data,,",
-        "4,Nothing to add really,uncoded,,",
+        "respondent_id,text,status,codes,code_numbers,reviewed,reviewed_by",
+        '1,"Too expensive, and slow",coded,Price too high; Slow delivery,1; 3,no,',
+        "2,Lovely staff,coded,Friendly staff,2,yes,alice",
+        "3,,no_data,,,no,",
+        "4,Nothing to add really,uncoded,,,no,",
     )
     sentiment = ExportOptions(layout="columns_by_mention", include_sentiment=True, include_confidence=False)
     assert export_csv([make_question()], sentiment).splitlines()[:2] == [
         "respondent_id,region,text,status,mention_1,mention_1_category,mention_1_sentiment,"
-        "mention_2,mention_2_category,mention_2_sentiment",
-        '1,North,"Too expensive, and slow",coded,Price too high,Price,Negative,Slow delivery,Service,Negative',
+        "mention_2,mention_2_category,mention_2_sentiment,reviewed,reviewed_by",
+        '1,North,"Too expensive, and slow",coded,Price too high,Price,Negative,Slow delivery,Service,Negative,no,',
     ]
     dummies = ExportOptions(layout="binary_dummy", include_categories=False, include_demographics=False)
     assert export_csv([make_question()], dummies).splitlines()[0] == (
-        "respondent_id,text,status,Price too high,Friendly staff,Slow delivery"
+        "respondent_id,text,status,reviewed,reviewed_by,Price too high,Friendly staff,Slow delivery"
     )
 
 
@@ -146,12 +148,12 @@ def test_several_questions_are_prefixed_and_joined_by_respondent() -> None:
     frame = build_table([make_question(), make_second_question()], ExportOptions(include_confidence=False))
     assert list(frame.columns) == [
         "respondent_id", "region", "age",
-        "Q1_text", "Q1_status", "Q1_codes", "Q1_code_numbers", "Q1_categories",
-        "Q2_text", "Q2_status", "Q2_codes", "Q2_code_numbers", "Q2_categories",
+        "Q1_text", "Q1_status", "Q1_codes", "Q1_code_numbers", "Q1_categories", "Q1_reviewed", "Q1_reviewed_by",
+        "Q2_text", "Q2_status", "Q2_codes", "Q2_code_numbers", "Q2_categories", "Q2_reviewed", "Q2_reviewed_by",
     ]  # fmt: skip
     assert frame["respondent_id"].tolist() == ["1", "2", "3", "4", "5"]
     row5 = frame[frame["respondent_id"] == "5"].iloc[0].tolist()
-    assert row5 == ["5", None, 41, None, None, None, None, None, "Sure", "coded", "Would recommend", "1", "Loyalty"]
+    assert row5 == ["5", None, 41, *[None] * 7, "Sure", "coded", "Would recommend", "1", "Loyalty", "no", None]
     assert frame.loc[1, "Q2_status"] is None  # respondent 2 did not get question 2
 
 
@@ -166,13 +168,13 @@ def test_several_questions_binary_dummy_blank_when_absent() -> None:
     options = ExportOptions(layout="binary_dummy", include_demographics=False, include_categories=False)
     text = export_csv([make_question(), make_second_question()], options)
     assert text.splitlines() == [
-        "respondent_id,Q1_text,Q1_status,Q1_Price too high,Q1_Friendly staff,Q1_Slow delivery,"
-        "Q2_text,Q2_status,Q2_Would recommend",
-        '1,"Too expensive, and slow",coded,1,0,1,Yes,coded,1',
-        "2,Lovely staff,coded,0,1,0,,,",
-        "3,,no_data,,,,,,",
-        "4,Nothing to add really,uncoded,0,0,0,,,",
-        "5,,,,,,Sure,coded,1",
+        "respondent_id,Q1_text,Q1_status,Q1_reviewed,Q1_reviewed_by,Q1_Price too high,Q1_Friendly staff,"
+        "Q1_Slow delivery,Q2_text,Q2_status,Q2_reviewed,Q2_reviewed_by,Q2_Would recommend",
+        '1,"Too expensive, and slow",coded,no,,1,0,1,Yes,coded,no,,1',
+        "2,Lovely staff,coded,yes,alice,0,1,0,,,,,",
+        "3,,no_data,no,,,,,,,,,",
+        "4,Nothing to add really,uncoded,no,,0,0,0,,,,,",
+        "5,,,,,,,,Sure,coded,no,,1",
     ]
 
 
@@ -180,7 +182,8 @@ def test_attribute_named_like_a_fixed_column_is_renamed() -> None:
     q = make_question()
     q.responses[0].attributes = {"text": "attr value"}
     frame = build_table([q], ExportOptions(include_confidence=False, include_categories=False))
-    assert list(frame.columns) == ["respondent_id", "attr_text", "region", "text", "status", "codes", "code_numbers"]
+    assert list(frame.columns) == ["respondent_id", "attr_text", "region", "text", "status", "codes", "code_numbers",
+                                   "reviewed", "reviewed_by"]
     assert frame.loc[0, "attr_text"] == "attr value"
 
 
@@ -221,14 +224,14 @@ def test_xlsx_sheets_header_and_values() -> None:
     assert results.freeze_panes == "A2"
     assert results["A1"].font.b is True
     assert sheet_rows(results) == [
-        ["respondent_id", "region", "text", "status", "NET: Price", "Price too high", "NET: Service",
-         "Friendly staff", "Slow delivery"],
-        ["1", "North", "Too expensive, and slow", "coded", 1, 1, 1, 0, 1],
-        ["2", "South", "Lovely staff", "coded", 0, 0, 1, 1, 0],
-        ["3", None, None, "no_data", None, None, None, None, None],
-        ["4", "North", "Nothing to add really", "uncoded", 0, 0, 0, 0, 0],
+        ["respondent_id", "region", "text", "status", "reviewed", "reviewed_by", "NET: Price", "Price too high",
+         "NET: Service", "Friendly staff", "Slow delivery"],
+        ["1", "North", "Too expensive, and slow", "coded", "no", None, 1, 1, 1, 0, 1],
+        ["2", "South", "Lovely staff", "coded", "yes", "alice", 0, 0, 1, 1, 0],
+        ["3", None, None, "no_data", "no", None, None, None, None, None, None],
+        ["4", "North", "Nothing to add really", "uncoded", "no", None, 0, 0, 0, 0, 0],
     ]  # fmt: skip
-    assert results["E2"].data_type == "n"  # dummies are numbers, not text
+    assert results["G2"].data_type == "n"  # dummies are numbers, not text
     assert results.column_dimensions["C"].width >= len("Too expensive, and slow")
     dictionary = sheet_rows(book["Code Dictionary"])
     assert dictionary[0][:5] == ["question", "question_text", "category", "code_number", "code"]
@@ -257,14 +260,20 @@ def read_sav(data: bytes, tmp_path) -> tuple:  # type: ignore[no-untyped-def]
 
 def test_sav_variables_labels_and_values(tmp_path) -> None:  # type: ignore[no-untyped-def]
     frame, meta = read_sav(export_sav([make_question()]), tmp_path)
-    assert list(frame.columns) == ["respondent_id", "Q1_C01", "Q1_C02", "Q1_C03"]
+    assert list(frame.columns) == ["respondent_id", "Q1_C01", "Q1_C02", "Q1_C03", "Q1_reviewed", "Q1_reviewer"]
     assert meta.column_names_to_labels == {
         "respondent_id": "Respondent ID",
         "Q1_C01": "Price too high",
         "Q1_C02": "Friendly staff",
         "Q1_C03": "Slow delivery",
+        "Q1_reviewed": "Q1 reviewed by a person",
+        "Q1_reviewer": "Q1 reviewer",
     }
-    assert meta.variable_value_labels == {name: {0.0: "No", 1.0: "Yes"} for name in ["Q1_C01", "Q1_C02", "Q1_C03"]}
+    assert meta.variable_value_labels == {name: {0.0: "No", 1.0: "Yes"}
+                                          for name in ["Q1_C01", "Q1_C02", "Q1_C03", "Q1_reviewed"]}
+    # The human decision: respondent 2 was reviewed by alice, no one else was.
+    assert frame["Q1_reviewed"].tolist() == [0.0, 1.0, 0.0, 0.0]
+    assert frame["Q1_reviewer"].tolist() == ["", "alice", "", ""]
     assert meta.file_label == "Retail 2026"
     assert frame["respondent_id"].tolist() == ["1", "2", "3", "4"]
     values = frame[["Q1_C01", "Q1_C02", "Q1_C03"]].values.tolist()
@@ -278,7 +287,9 @@ def test_sav_several_questions_names_are_valid_and_unique(tmp_path) -> None:  # 
     q2 = make_second_question()
     q2.codes.append(ExportCode("d2", "x" * 300, "Loyalty", 1, None, "Neutral", 0))  # same number, long name
     frame, meta = read_sav(export_sav([make_question(), q2]), tmp_path)
-    assert list(frame.columns) == ["respondent_id", "Q1_C01", "Q1_C02", "Q1_C03", "Q2_C01", "Q2_C01_2"]
+    assert list(frame.columns) == ["respondent_id", "Q1_C01", "Q1_C02", "Q1_C03", "Q2_C01", "Q2_C01_2",
+                                   "Q1_reviewed", "Q1_reviewer", "Q2_reviewed", "Q2_reviewer"]
+    assert math.isnan(frame.loc[1, "Q2_reviewed"]) and frame.loc[4, "Q2_reviewed"] == 0.0
     assert len(meta.column_names_to_labels["Q2_C01_2"]) <= 256
     assert frame["respondent_id"].tolist() == ["1", "2", "3", "4", "5"]
     assert math.isnan(frame.loc[1, "Q2_C01"])  # respondent 2 was not asked question 2

@@ -271,8 +271,8 @@ def test_long_verbatim_is_kept_intact() -> None:
     responses, warnings = table_to_responses(table.frame, "id", "text")
     assert len(responses[0].text) == 2_500 and responses[0].text == long_text
     assert warnings == [
-        "1 responses are longer than 2,000 characters (rows 1); they are kept whole here, and coding needs them"
-        " shortened or cut to the first 2,000 characters"
+        "1 responses are longer than 2,000 characters (rows 1); each is coded on its first 2,000 characters and"
+        " flagged for review, and its whole text is kept and shown"
     ]
 
 

@@ -47,7 +47,18 @@ def test_long_verbatims_refused_by_default_and_truncated_on_request() -> None:
         ingest_responses([_r(1, long), _r(2, "fine")])
     assert "'r1'" in info.value.message and "2000" in info.value.message
     result = ingest_responses([_r(1, long), _r(2, "fine")], truncate_long=True)
-    assert result.items[0].truncated and len(result.items[0].text) == 2000
+    first = result.items[0]
+    # Coded on its first 2,000 characters; the whole answer is kept for people and exports.
+    assert first.truncated and first.text == long and len(first.clean_text) <= 2000
+    assert first.clean_text == clean_text(long[:2000]) and not result.items[1].truncated
+
+
+def test_long_answers_that_differ_after_the_cut_are_not_duplicates() -> None:
+    head = "The service was slow and the staff ignored us. " * 50  # 2,350 characters
+    result = ingest_responses([_r(1, head + "Never again."), _r(2, head + "But the food was great.")],
+                              truncate_long=True)
+    assert [i.dedup_of for i in result.items] == [None, None]
+    assert result.items[0].clean_text == result.items[1].clean_text  # the engine reads the same first 2,000
 
 
 def test_clean_text_handles_nbsp_and_zero_width() -> None:
