@@ -1,18 +1,15 @@
-"""Readable names for generated codes and categories.
+"""Topic phrases for generated codes, as the answers write them.
 
 :func:`ctfidf_keywords` gives each cluster its class-based TF-IDF terms (stored on the code as its
-keywords; they also decide which clusters are the same theme). :class:`ThemeNamer` words them the
-way a researcher would for a first-draft codebook:
+keywords). :class:`ThemeNamer` finds the topic phrases a cluster's answers write, which
+``theme_naming`` turns into names, definitions and examples:
 
 * the head topic phrase as people write it ("waiting times", "mental health", "face to face"),
   forms of a word counted together ("bill", "bills", "billing"), sentence case, acronyms as
   written (GP, NHS, SEPA);
-* stance only on one-sided clusters: "Praise for ...", "Complaints about ...", or the adjectives
-  people used of the topic ("Friendly, helpful staff"); neutral and mixed clusters get none;
-* evaluative and filler words (good, fine, better, able, thank, week ...) never head a name;
-  people's names never appear ("Praise for named nurses"), not even in the example;
-* categories are named after the topic most of their codes share ("Mental health", "Prices");
-* definitions are one plain sentence built from the same phrase and stance.
+* for a one-sided cluster, the adjectives people used of the topic ("friendly, helpful staff");
+* evaluative and filler words (good, fine, better, able, thank, week ...) never head a phrase;
+  people's names never appear.
 
 All of it is deterministic and costs well under a second for 10,000 answers.
 """
@@ -266,10 +263,6 @@ class _Surface:
 
     def is_person(self, w: str) -> bool:
         return w in self.people
-
-
-def _sentence(s: str) -> str:
-    return s[:1].upper() + s[1:] if s else s
 
 
 _BE = r"(?:is|are|was|were|been|be|seems?|felt|always|very|so|too|really|extremely|quite|not|and|,|\s)*"
@@ -636,208 +629,3 @@ class ThemeNamer:
                         res = (" and ".join(desc), None)
         self._phrase_cache[key] = res
         return res
-
-    def code_name(
-        self,
-        k: int,
-        stance: str,
-        used: set[str],
-        with_stance: bool = True,
-        fallback: str | None = None,
-        keywords: Sequence[str] = (),
-    ) -> str:
-        """A short human name, unique within ``used`` (case-insensitive).
-
-        ``fallback`` (the cluster's commonest short answer, e.g. "Nothing") names clusters without a
-        topic; ``keywords`` (the cluster's c-TF-IDF terms) only tell apart two codes that would
-        otherwise share a name.
-        """
-        st = stance if with_stance else "Neutral"
-        phrase, topic = self.topic_phrase(k, st)
-        if topic and 0 <= k < self.n:
-            self.named_topics[k] = topic
-        if fallback and all(w in GENERIC and abs(word_polarity(w)) >= 0.5 for w in _TOKEN_RE.findall(fallback.lower())):
-            fallback = None  # "Happy", "Very good": a stance, not a theme
-        if phrase is None:
-            if fallback:
-                options = [_sentence(fallback)]
-            else:
-                options = {"Positive": ["General praise", "Other positive comments", "Further positive comments"],
-                           "Negative": ["General complaints", "Other complaints", "Further complaints"]}.get(
-                    st, ["Other comments", "Miscellaneous comments", "Various other comments"])
-            name = next((o for o in options if o.casefold() not in used), options[0])
-        elif topic == phrase and " " not in topic and _is_past(topic):
-            # A verb heads the theme ("explained"): "Explained well" / "Poorly explained".
-            name = {"Positive": f"{_sentence(topic)} well", "Negative": f"Complaints about being {topic}"}.get(
-                st, f"Being {topic}")
-        elif topic is None or phrase != topic or st not in ("Positive", "Negative"):
-            name = _sentence(phrase)  # "Friendly, helpful staff" carries its stance
-        elif st == "Positive":
-            name = f"Praise for {phrase}"
-        else:
-            name = f"Complaints about {phrase}"
-        # Disambiguate with the cluster's next topic phrase; never with a number.
-        low = (phrase or "").lower()
-        extra = [t for t, _, sh in self.topic_terms(k) if t not in low and not any(w in low for w in t.split()) and sh >= 0.05]
-        extra += [
-            t for t in keywords
-            if t not in extra and not any(w in low or self.surface.is_person(w) or w in _CALENDAR for w in t.split())
-        ]
-        options = [f"{name} ({self.surface.phrase(t)})" for t in extra[:6]]
-        options += [f"{name} (more)", f"{name} (other)", f"{name} (further)", f"{name} (also)"]
-        base_name = name
-        for opt in options:
-            if name.casefold() not in used:
-                break
-            name = opt
-        if name.casefold() in used:  # practically unreachable
-            name = f"{base_name} ({len(used)})"
-        used.add(name.casefold())
-        return name
-
-    def specific_name(self, k: int, name: str, category: str, used: set[str], keywords: Sequence[str] = ()) -> str:
-        """``name`` made more specific when it says no more than its category ("Card" under "Card"):
-        such a code would read as the category's broad code. Adds the cluster's next distinctive term."""
-        from .textfeatures import clean_code_name
-
-        # The coder's own test for a category's broad code (engines/embedded.py, general_groups).
-        words = set(clean_code_name(name).split())
-        cat_words = set(clean_code_name(category).split())
-        if not words or not (words - cat_words) <= {"general", "overall"} or not (words & cat_words):
-            return name
-        cat_words = {_stem(w) for w in cat_words}
-        low = name.lower()
-        cands = [t for t, _, sh in self.topic_terms(k) if sh >= 0.05] + list(keywords)
-        used.discard(name.casefold())
-        for t in cands:
-            tw = t.split()
-            if any(_stem(w) in cat_words or w in low or self.surface.is_person(w) or w in _CALENDAR for w in tw):
-                continue
-            new = f"{name} / {self.surface.phrase(t)}"
-            if new.casefold() not in used:
-                used.add(new.casefold())
-                return new
-        used.add(name.casefold())
-        return name
-
-    def definition(self, k: int, stance: str, example: str | None = None, fallback: str | None = None,
-                   with_stance: bool = True) -> str:
-        """One plain sentence: what the code covers and its stance, with a short typical answer."""
-        st = stance if with_stance else "Neutral"
-        phrase, topic = self.topic_phrase(k, st)
-        if fallback and all(w in GENERIC and abs(word_polarity(w)) >= 0.5 for w in _TOKEN_RE.findall(fallback.lower())):
-            fallback = None
-        if phrase is None:
-            if fallback:
-                core = f"Short answers along the lines of “{fallback.rstrip('.!?')}”"
-                example = None
-            else:
-                core = {"Positive": "General praise that does not fit a more specific code",
-                        "Negative": "General complaints that do not fit a more specific code"}.get(
-                    st, "Comments that do not fit a more specific code")
-        else:
-            p = phrase.replace(" / ", " and ")  # already as written: "GP", "Thai", "friendly staff"
-            if topic == phrase and " " not in p and _is_past(p):
-                core = {"Positive": f"Comments saying things were {p} well", "Negative": f"Complaints about being {p}"}.get(
-                    st, f"Comments about being {p}")
-            elif topic is None:  # descriptors only: "fast and reliable"
-                core = {"Positive": f"Comments praising it as {p}", "Negative": f"Complaints that it is {p}"}.get(
-                    st, f"Comments describing it as {p}")
-            else:
-                core = {"Positive": f"Comments praising {p}",
-                        "Negative": f"Complaints about {p}",
-                        "Mixed": f"Comments about {p}, with both praise and criticism"}.get(st, f"Comments about {p}")
-        if example:
-            ex = " ".join(example.split()).strip().rstrip(".!?…")
-            # People's names never appear, not even in the example: "Very kind lady, [name]".
-            ex = _CAP_RE.sub(lambda m: "[name]" if self.surface.is_person(m.group(0).lower()) else m.group(0), ex)
-            ex = re.sub(r"\b(?:Dr|Mr|Mrs|Ms|Miss)\.? \[name\]", "[name]", ex)
-            if ex and not re.search(r"[.!?]\s+\S", ex) and len(ex) <= 120:
-                return f"{core}, e.g. “{ex}”."
-        return f"{core}."
-
-    def category_names(self, code_cats: Sequence[int], n_cat: int) -> list[str]:
-        """One name per category from the topic its codes share ("Staff", "Care and treatment")."""
-        code_cats = np.asarray(code_cats)
-        used: set[str] = set()
-        if not len(self.vocab):
-            out = []
-            for _ in range(n_cat):
-                out.append(_fallback_cat(used))
-                used.add(out[-1].casefold())
-            return out
-        cand_mask = self.valid & np.array(
-            [not (_is_past(v) or v.endswith("ly") or v in _VERBISH or (v.endswith("ing") and v[:-3] in _VERBISH))
-             for v in self.vocab]
-        )
-        per_cat = []
-        cover_of: list[np.ndarray] = []
-        for g in range(n_cat):
-            codes = np.where(code_cats == g)[0]
-            df = self.df[codes].sum(axis=0)
-            size = float(self.sizes[codes].sum())
-            score, _share = self._scores(df, size)
-            # Coverage: share of the category's answers in codes that use the word (shared, not one code's).
-            code_share = self.df[codes] / self.sizes[codes][:, None]
-            w = self.sizes[codes] / size
-            cover = ((code_share >= 0.05) * w[:, None]).sum(axis=0)
-            total = np.where(cand_mask, score * (0.3 + cover), 0.0)
-            # A word that heads one of the category's code names is a better category name.
-            heads = {_stem(w) for c in codes for w in self.named_topics.get(int(c), "").lower().replace("/", " ").split()}
-            for j, v in enumerate(self.vocab):
-                if total[j] > 0 and any(_stem(w) in heads for w in v.split()):
-                    total[j] *= 1.5
-            per_cat.append((total, size))
-            cover_of.append(cover)
-        order = sorted(range(n_cat), key=lambda g: -per_cat[g][1])  # big categories get the plain word
-        out: dict[int, str] = {}
-        for g in order:
-            total = per_cat[g][0]
-            top = [int(j) for j in np.argsort(-total, kind="stable")[:12] if total[j] > 0 and cover_of[g][j] >= 0.3]
-            ranked = [self._rep(-1, str(self.vocab[j])) for j in top]
-            tot = {t: float(total[j]) for t, j in zip(ranked, top)}
-            ranked = [t for t in ranked if self._contiguous(t)]
-            # A phrase beats its own words ("mental health" over "mental" and "health").
-            merged: list[str] = []
-            for t in ranked:
-                if " " in t:
-                    if tot[t] >= 0.4 * max(tot.get(w, 0.0) for w in t.split()):
-                        merged = [m for m in merged if m not in t.split()]
-                        merged.append(t)
-                elif not any(t in m.split() for m in merged):
-                    merged.append(t)
-            name = None
-            for i, t in enumerate(merged):
-                cand = _sentence(self.surface.phrase(t))
-                if cand.casefold() in used:
-                    continue
-                name = cand
-                for t2 in merged[i + 1 : i + 3]:
-                    if t2[:4] == t[:4] or set(t2.split()) & set(t.split()):
-                        continue
-                    glued = next((p for p in (f"{t} {t2}", f"{t2} {t}") if p in self.windex and self._contiguous(p)), None)
-                    if glued and self.wglobal[self.windex[glued]] >= 0.3 * min(
-                        self.wglobal[self.windex.get(t, 0)], self.wglobal[self.windex.get(t2, 0)]
-                    ):
-                        cand2 = _sentence(self.surface.phrase(glued))
-                        if cand2.casefold() not in used:
-                            name = cand2  # "Customer service", not "Customer and service"
-                        break
-                    if tot[t2] >= 0.75 * tot[t]:
-                        two = f"{name} and {self.surface.phrase(t2)}"
-                        if two.casefold() not in used:
-                            name = two
-                    break
-                break
-            if name is None:
-                name = _fallback_cat(used)
-            used.add(name.casefold())
-            out[g] = name
-        return [out[g] for g in range(n_cat)]
-
-
-def _fallback_cat(used: set[str]) -> str:
-    for name in ("General", "Other themes", "Further themes", "Miscellaneous themes"):
-        if name.casefold() not in used:
-            return name
-    return "More themes"

@@ -261,6 +261,7 @@ def name_themes(themes: list[Theme], docs: Sequence[str], masked: Sequence[str],
     for k, t in enumerate(themes):
         if t.kind == "topic":
             st, pos, neg = _stance(t, stance, weight)
+            t.sentiment = "Neutral" if topics_only else st
             _name_topic(namer, k, t, masked, weight, st if max(pos, neg) >= ONE_SIDED else "Neutral", kws[k],
                         topics_only, every_idea_named, subject)
             if not t.name:
