@@ -96,7 +96,9 @@ def _nounish(word: str, texts: Sequence[str]) -> bool:
     after = re.compile(rf"\b{_NOUN_CONTEXT}\s+(?:\w+\s+)?{w}s?\b", re.IGNORECASE)
     before = re.compile(rf"\b{w}s?\s+(?:is|was|are|were|has|had|keeps?|kept|need|needs|goes|went)\b", re.IGNORECASE)
     adjective = re.compile(rf"\b(\w+)\s+{w}s?\b", re.IGNORECASE)
-    hits = uses = 0
+    verb = re.compile(rf"\b(?:to|i|we|you|they|can|cannot|can't|cant|don't|dont|didn't|didnt|doesn't|won't|will|"
+                      rf"would|should|could|please|not|never|\w+s)\s+{w}\b", re.IGNORECASE)
+    hits = verbs = uses = 0
     for t in texts:
         if not re.search(rf"\b{w}", t, re.IGNORECASE):
             continue
@@ -105,7 +107,10 @@ def _nounish(word: str, texts: Sequence[str]) -> bool:
         prev = m.group(1).lower() if m else ""
         if after.search(t) or before.search(t) or prev in _DESCRIPTORS or abs(word_polarity(prev)) >= 1.0:
             hits += 1
-    return uses > 0 and hits >= max(1, 0.2 * uses)
+        elif verb.search(t):
+            verbs += 1  # "to deliver", "points expire", "didn't arrive"
+    # A noun by default: compounds ("membership fees", "opening hours") give no context of their own.
+    return uses > 0 and (hits >= max(1, 0.2 * uses) or verbs < max(1, 0.5 * uses))
 
 
 def _stance(theme: Theme, stance: np.ndarray, weight: np.ndarray) -> tuple[str, float, float]:
