@@ -22,7 +22,7 @@ from typing import Literal
 from .sentiment import nothing_answer
 
 __all__ = ["TONE_WORDS", "NON_TOPIC_WORDS", "AnswerForm", "answer_form", "subject_words", "topic_view", "topic_words",
-           "GENERAL_CODE_NAMES", "is_general_code"]
+           "GENERAL_CODE_NAMES", "is_general_code", "CATCH_ALL", "is_catch_all"]
 
 AnswerForm = Literal["nothing", "verdict", "topic"]
 
@@ -114,6 +114,14 @@ def topic_view(text: str) -> str:
 # of these names only takes answers that name no topic, and such answers only take such codes.
 GENERAL_CODE_NAMES = frozenset({"general satisfaction", "general dissatisfaction", "general comments",
                                 "nothing to improve", "nothing / no comment"})
+
+
+CATCH_ALL = re.compile(r"^(other|miscellaneous|various|further)\b|\bother comments\b", re.IGNORECASE)
+
+
+def is_catch_all(name: str) -> bool:
+    """"Other", "Miscellaneous", "Other comments": the code of answers no code of their own fits."""
+    return bool(CATCH_ALL.search(name or ""))
 
 
 def is_general_code(name: str) -> bool:

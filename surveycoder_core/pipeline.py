@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 from collections.abc import Sequence
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -18,6 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import sqlite_utils
 
+from .answer_forms import is_catch_all
 from .codebooks import code_specs, has_codebook, save_drafts
 from .credits import charge
 from .engines.base import CodingContext, DraftCode, Engine
@@ -95,9 +95,6 @@ def batch_size_setting() -> int:
     return max(1, int(os.environ.get("SURVEYCODER_BATCH_SIZE") or BATCH_SIZE))
 
 
-CATCH_ALL = re.compile(r"^(other|miscellaneous|various|further)\b|\bother comments\b", re.IGNORECASE)
-
-
 def central_examples(engine: Engine, texts: Sequence[str], drafts: Sequence[DraftCode],
                      k: int = EXAMPLES_PER_CODE) -> dict[int, list[str]]:
     """The ``k`` members nearest each generated theme's centre, as the code's calibration examples.
@@ -113,7 +110,7 @@ def central_examples(engine: Engine, texts: Sequence[str], drafts: Sequence[Draf
     out: dict[int, list[str]] = {}
     for n, draft in enumerate(drafts):
         members = [i for i in draft.member_indices if 0 <= i < len(texts)]
-        if not members or CATCH_ALL.search(draft.name):
+        if not members or is_catch_all(draft.name):
             continue
         block = vectors[members]
         centre = block.mean(axis=0)

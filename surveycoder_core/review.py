@@ -15,6 +15,8 @@ absolute thresholds on the calibrated score apply.
 
 from __future__ import annotations
 
+from .answer_forms import is_catch_all
+
 from collections.abc import Mapping
 
 from .engines.base import TextCoding
@@ -53,6 +55,9 @@ def flag_for_review(
         return True, "too_long_truncated", "The response was cut to the length limit before coding; check the rest."
     if not coding.assignments:
         return True, "no_code_fit", "No code in the codebook fits this response; it may need a new code."
+    if names and all(is_catch_all(names.get(a.code_key, "")) for a in coding.assignments):
+        return True, "no_code_fit", ("Coded “Other”: no code of its own fits this response; it may be an idea "
+                                     "to promote to a code.")
     cut = coding.review_cut
     if cut is not None:
         return _flag_relative(coding, float(cut), label)

@@ -201,6 +201,9 @@ def _name_topic(namer: ThemeNamer, k: int, theme: Theme, docs: Sequence[str], we
         if usable is None or name_support(usable, member_docs, w) < need:
             continue
         chosen = (ph if usable == tp else usable, usable)
+        # A phrase widened around a verb ("app keeps", "points expire") names the code as written,
+        # never inside "Praise for" / "Complaints about".
+        nounish = usable == tp
         break
     if chosen is None:
         # No noun phrase carries the theme: a big theme keeps its most used word as written ("Slow"),

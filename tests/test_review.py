@@ -78,3 +78,9 @@ def test_extra_codes_rank_first_for_review():
     assert review_priority(two) < review_priority(one)
     assert flag_for_review(_rel([_a("x", 0.7)], 0.6))[0] is False
     assert flag_for_review(_rel([_a("x", 0.8), _a("y", 0.7)], 0.6))[0] is True
+
+
+def test_an_answer_coded_only_other_is_flagged_as_fitting_no_code() -> None:
+    coding = TextCoding(assignments=[Assignment("k9", "Neutral", 0.95, "high")])
+    assert flag_for_review(coding, names={"k9": "Other"})[:2] == (True, "no_code_fit")
+    assert flag_for_review(coding, names={"k9": "Delivery"})[0] is False
