@@ -21,7 +21,7 @@ import numpy as np
 
 from .answer_forms import topic_words
 from .answer_forms import NON_TOPIC_WORDS, TONE_WORDS
-from .naming import GENERIC, ThemeNamer, _stem, ctfidf_keywords
+from .naming import _DESCRIPTORS, GENERIC, ThemeNamer, _stem, ctfidf_keywords
 from .sentiment import word_polarity
 
 __all__ = ["Theme", "name_themes", "ONE_SIDED", "name_support"]
@@ -85,7 +85,7 @@ def name_support(name: str, texts: Sequence[str], weights: Sequence[float] | Non
 def _nounish(word: str, texts: Sequence[str]) -> bool:
     """Is a lone head word used as a noun ("the delivery", "parking was", "fast broadband") rather than
     a verb or an adjective ("expire", "missing", "deliver")? Read from how the members write it."""
-    from .naming import _DESCRIPTORS, _PARTICIPLES
+    from .naming import _PARTICIPLES
 
     low = word.lower()
     if low in _DESCRIPTORS or low in _PARTICIPLES or low.endswith(("ly", "ed")):
@@ -217,6 +217,10 @@ def _name_topic(namer: ThemeNamer, k: int, theme: Theme, docs: Sequence[str], we
         theme.plain = True
     phrase, topic = chosen
     theme.topic = topic
+    words = topic.lower().replace("/", " ").split()
+    if words and (words[0] in _DESCRIPTORS or all(w in _DESCRIPTORS or w in {"and", "or"} or
+                                                  abs(word_polarity(w)) >= 1.0 for w in words)):
+        nounish = False  # "friendly staff", "helpful and friendly" carry their stance already
     one_sided = (stance in ("Positive", "Negative") and not topics_only and theme.sentiment == stance
                  and w.sum() >= STANCE_MIN_ANSWERS and nounish)
     if one_sided and phrase != topic:
@@ -241,12 +245,15 @@ def _distinct_name(t: Theme, keywords: Sequence[str], member_docs: Sequence[str]
         if any(w in TONE_WORDS or w in GENERIC for w in extra.casefold().split()):
             continue  # "Care (excellent)" tells nothing apart
         word = namer.surface.phrase(extra)
-        from .naming import _DESCRIPTORS
-
-        adjective = " " not in extra and " " not in t.name and (
+        prefix = next((p for p in STANCE_PREFIXES if t.name.startswith(p)), "")
+        body = t.name[len(prefix):]
+        adjective = " " not in extra and " " not in body and (
             extra.lower() in _DESCRIPTORS or extra.lower().endswith(("ful", "ive", "ous", "able", "ible", "ing", "ly")))
-        cand = f"{_sentence(word)} {t.name[:1].lower() + t.name[1:] if not t.name[:2].isupper() else t.name}" \
-            if adjective else f"{t.name} ({word})"
+        if adjective:  # "Helpful staff", "Praise for professional service"
+            lowered = body if body[:2].isupper() else body[:1].lower() + body[1:]
+            cand = f"{prefix}{word.lower()} {lowered}" if prefix else f"{_sentence(word)} {lowered}"
+        else:
+            cand = f"{t.name} ({word})"
         if cand.casefold() not in used:
             return cand
     suffix = 2
