@@ -1,8 +1,8 @@
 """Categories for a generated codebook: codes that share a topic, named after that topic.
 
 The rule: a codebook of at most ``FLAT_MAX`` codes gets one category ("Themes"), as the seed's own
-example does. A larger one groups its topical codes by the meaning of their topics (average linkage
-over the embeddings of each code's topic and keywords, cut at ``CATEGORY_SIMILARITY``): a group of
+example does. A larger one groups its topical codes by the meaning of their answers (average linkage
+over each code's mean topic vector, cut at ``CATEGORY_SIMILARITY``): a group of
 two or more codes is a category named after the word its codes share ("Staff") or, failing that, its
 largest code's topic; codes that share a topic with no other code are filed under "Other topics"
 (or "Themes" when no two codes share one).
@@ -25,7 +25,10 @@ __all__ = ["assign_categories", "FLAT_MAX", "MAX_CATEGORIES"]
 
 FLAT_MAX = 8
 MAX_CATEGORIES = 8
-CATEGORY_SIMILARITY = 0.2
+# Codes whose topics are closer than the average pair of codes (centred cosine above 0) share a
+# category: on the hand-coded surveys this groups roads with potholes and street lights, buses with
+# traffic and cycling; a higher cut (0.1-0.3) left most codes under "Other topics".
+CATEGORY_SIMILARITY = 0.0
 GENERAL = "General"
 OTHER_TOPICS = "Other topics"
 
@@ -54,9 +57,9 @@ def _shared_word(names: Sequence[str]) -> str | None:
     return surface[stem].most_common(1)[0][0]
 
 
-def assign_categories(engine, themes: list[Theme], docs: Sequence[str], masked: Sequence[str],
-                      weight: np.ndarray) -> None:
-    """Set ``category`` on every theme (see the module docstring for the rule)."""
+def assign_categories(themes: list[Theme], vectors: np.ndarray, weight: np.ndarray) -> None:
+    """Set ``category`` on every theme (see the module docstring for the rule); ``vectors``: the
+    centred topic vectors of the distinct answers (rows of topical answers), ``weight``: repeats."""
     from sklearn.cluster import AgglomerativeClustering
 
     topical = [t for t in themes if t.kind == "topic"]
@@ -65,15 +68,8 @@ def assign_categories(engine, themes: list[Theme], docs: Sequence[str], masked: 
         for t in themes:
             t.category = "Themes"
         return
-    # A code's meaning: the mean of its typical answers (answers the engine has embedded already).
-    flat = [e for t in topical for e in (t.examples or [docs[t.members[0]]])]
-    E = _unit(np.asarray(engine.embed(flat), dtype=np.float64))
-    V, at = [], 0
-    for t in topical:
-        n = len(t.examples or [None])
-        V.append(E[at : at + n].mean(axis=0))
-        at += n
-    V = _unit(np.vstack(V))
+    # A code's meaning: the weighted mean topic vector of its answers.
+    V = _unit(np.vstack([(vectors[t.members] * weight[t.members, None]).sum(axis=0) for t in topical]))
     if len(V) >= 5:
         V = _unit(V - V.mean(axis=0))
     model = AgglomerativeClustering(n_clusters=None, metric="cosine", linkage="average",
@@ -89,13 +85,14 @@ def assign_categories(engine, themes: list[Theme], docs: Sequence[str], masked: 
     for g in sorted(kept, key=lambda g: (-size[g], g)):
         members = [t for t, gg in zip(topical, groups) if gg == g]
         word = _shared_word([t.topic for t in members])
-        biggest = max(members, key=lambda t: (weight[t.members].sum(), t.topic))
-        for cand in ([word.capitalize()] if word else []) + [biggest.topic[:1].upper() + biggest.topic[1:]]:
+        by_size = sorted(members, key=lambda t: (-weight[t.members].sum(), t.topic))
+        topics = [t.topic[:1].upper() + t.topic[1:] for t in by_size]
+        for cand in ([word.capitalize()] if word else []) + topics:
             if cand and cand.casefold() not in used:
                 names[g] = cand
                 break
         else:
-            names[g] = f"{biggest.topic[:1].upper() + biggest.topic[1:]} and related"
+            names[g] = f"{topics[0]} (more)"
         used.add(names[g].casefold())
     lone = OTHER_TOPICS if names else "Themes"  # no two codes share a topic: one topical category
     for t, g in zip(topical, groups):

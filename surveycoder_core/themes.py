@@ -156,13 +156,13 @@ def _lexical_similarity(docs: Sequence[str]) -> np.ndarray:
     return np.asarray((M @ M.T).todense())
 
 
-def _small_ideas(engine, docs: Sequence[str]) -> np.ndarray:
-    """One group per idea among a few hundred answers (average linkage, cut at SMALL_SIMILARITY)."""
+def _small_ideas(E: np.ndarray, docs: Sequence[str]) -> np.ndarray:
+    """One group per idea among a few hundred answers (average linkage, cut at SMALL_SIMILARITY);
+    ``E``: the answers' topic-view embeddings, unit length."""
     from sklearn.cluster import AgglomerativeClustering
 
     if len(docs) == 1:
         return np.zeros(1, dtype=int)
-    E = _unit(np.asarray(engine.embed([topic_view(d) for d in docs]), dtype=np.float64))
     S = (1.0 - LEXICAL_SHARE) * (E @ E.T) + LEXICAL_SHARE * _lexical_similarity(docs)
     D = np.clip(1.0 - S, 0.0, 2.0)
     np.fill_diagonal(D, 0.0)
@@ -216,14 +216,19 @@ def generate_themes(
     topical = np.array([j for j, f in enumerate(forms) if f == "topic"], dtype=int)
     n_topical = int(weight[topical].sum()) if len(topical) else 0
     labels = np.full(len(uniq), -1)
+    vectors = np.zeros((len(uniq), 1))
     small = len(topical) <= SMALL_MAX
     if len(topical):
         if small:
-            groups = _small_ideas(engine, [masked[j] for j in topical])
+            E = _unit(np.asarray(engine.embed([topic_view(masked[j]) for j in topical]), dtype=np.float64))
+            groups = _small_ideas(E, [masked[j] for j in topical])
+            X = _centre(E)
         else:
             X = _centre(np.asarray(engine.embed([topic_view(uniq[j]) for j in topical])))
             groups = _large_themes(X, weight[topical], n_topical)
         labels[topical] = groups
+        vectors = np.zeros((len(uniq), X.shape[1]))
+        vectors[topical] = X
     if progress:
         progress(1, 3)
 
@@ -254,7 +259,7 @@ def generate_themes(
 
     name_themes(themes, uniq, masked, weight, stance, topics_only=topics_only, merge_same_topic=small,
                 every_idea_named=len(words) < SINGLE_IDEA_MIN_ANSWERS, subject=subject)
-    assign_categories(engine, themes, uniq, masked, weight)
+    assign_categories(themes, vectors, weight)
     if progress:
         progress(3, 3)
 
