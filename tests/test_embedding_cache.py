@@ -60,3 +60,12 @@ def test_cached_vectors_equal_fresh_ones(db_path: Path) -> None:
     warm = Embedder(cache=EmbeddingStore(db_path)).embed(TEXTS)
     np.testing.assert_allclose(cold, fresh, atol=1e-6)
     np.testing.assert_array_equal(warm, cold)
+
+
+def test_length_sorted_batches_give_the_models_own_vectors() -> None:
+    from surveycoder_core.embedder import _load_wordllama, wordllama_embed
+
+    model = _load_wordllama()
+    # Lengths that differ a lot, more texts than one batch of 64, duplicates and an empty one.
+    texts = [("the lift was broken " * (i % 17 + 1)).strip() for i in range(150)] + TEXTS + ["", TEXTS[0]]
+    np.testing.assert_array_equal(wordllama_embed(model, texts), np.asarray(model.embed(texts), dtype=np.float32))
