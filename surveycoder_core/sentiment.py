@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import re
 import threading
+from functools import lru_cache
 
 import numpy as np
 
@@ -180,6 +181,9 @@ REQUEST_POS_CUT = 0.5
 REQUEST_RULE = True
 
 
+# The text tests below are cached (pure in the text; the coder asks again for each code of an
+# answer): after toggling a switch such as SUGGESTION_START by hand, call their cache_clear().
+@lru_cache(maxsize=65536)
 def is_request(text: str) -> bool:
     return bool(_REQUEST_RE.search(text or ""))
 
@@ -212,6 +216,7 @@ _SUGGESTION_START_RE = re.compile(
 SUGGESTION_START = True
 
 
+@lru_cache(maxsize=65536)
 def is_suggestion(text: str) -> bool:
     text = text or ""
     return bool(_SUGGESTION_RE.search(text) or (SUGGESTION_START and _SUGGESTION_START_RE.match(text)))
@@ -231,6 +236,7 @@ _COMPLAINT_RE = re.compile(
 _NEGATED_BEFORE_RE = re.compile(r"\b(nothing|none|no one|nobody|never)\b", re.IGNORECASE)
 
 
+@lru_cache(maxsize=65536)
 def is_complaint(text: str) -> bool:
     """A complaint idiom not itself negated ("nothing could have been better" is praise)."""
     m = _COMPLAINT_RE.search(text or "")
@@ -272,6 +278,7 @@ _NO_FAULT_RE = re.compile(
 NOTHING_RULE = True
 
 
+@lru_cache(maxsize=65536)
 def nothing_answer(text: str) -> str | None:
     """"praise" for "no complaints"-style answers, "bare" for a plain "Nothing"/"None", else None."""
     t = (text or "").strip().replace("’", "'")
