@@ -18,7 +18,7 @@ import pandas as pd
 import sqlite_utils
 
 from .codebooks import code_rows
-from .results import response_rows
+from .store import loads
 
 SENTIMENT_ORDER = ("Positive", "Neutral", "Mixed", "Negative")
 CONFIDENCE_ORDER = ("high", "medium", "low")
@@ -79,7 +79,35 @@ def build_frames(responses: Sequence[dict[str, Any]], codes: Sequence[dict[str, 
 
 
 def load_frames(db: sqlite_utils.Database, question_id: str) -> Frames:
-    return build_frames(response_rows(db, question_id), code_rows(db, question_id))
+    """build_frames over the question's rows, read with only the columns the frames use.
+
+    results.response_rows (SELECT *, every JSON column decoded) took 0.85 s of the Dashboard's
+    1.2 s first render at 10,000 responses; the frames need neither the engine's candidates nor
+    the raw rows, and respondents share a few distinct attribute sets, decoded once each.
+    """
+    by_response: dict[int, list[dict[str, Any]]] = {}
+    for response_id, code_id, sentiment, confidence, score, source in db.conn.execute(
+        "SELECT a.response_id, a.code_id, a.sentiment, a.confidence, a.score, a.source FROM assignments a"
+        " JOIN responses r ON r.id = a.response_id JOIN codes c ON c.id = a.code_id"
+        " WHERE r.question_id = ? ORDER BY a.response_id, a.mention, a.id",
+        (question_id,),
+    ):
+        by_response.setdefault(response_id, []).append(
+            {"code_id": code_id, "sentiment": sentiment, "confidence": confidence, "score": score, "source": source})
+    decoded: dict[str, dict[str, Any]] = {}
+    responses = []
+    for rid, respondent, text, status, needs_review, reason, reviewed, attributes in db.conn.execute(
+        "SELECT id, respondent_id, text, status, needs_review, review_reason, reviewed, attributes FROM responses"
+        " WHERE question_id = ? ORDER BY position",
+        (question_id,),
+    ):
+        attrs = decoded.get(attributes) if attributes else {}
+        if attrs is None:
+            attrs = decoded[attributes] = loads(attributes, {})
+        responses.append({"id": rid, "respondent_id": respondent, "text": text, "status": status,
+                          "needs_review": needs_review, "review_reason": reason, "reviewed": reviewed,
+                          "attributes": attrs, "assignments": by_response.get(rid, [])})
+    return build_frames(responses, code_rows(db, question_id))
 
 
 # ---------------------------------------------------------------- filters

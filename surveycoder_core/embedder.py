@@ -59,6 +59,20 @@ def _load_sentence_transformer(path: str):
     return model
 
 
+def wordllama_embed(model, texts: list[str]) -> np.ndarray:
+    """model.embed(texts), bit for bit, with texts of similar length batched together.
+
+    wordllama pads each batch of 64 to its longest text, so one long patient comment makes 63 short
+    answers carry hundreds of padding tokens; sorted by length, padding is small (10,000 mixed
+    answers: 0.73 s -> 0.35 s). The mean over real tokens is unchanged, so are the vectors.
+    """
+    order = np.argsort(np.fromiter(map(len, texts), dtype=np.int64, count=len(texts)), kind="stable")
+    sorted_vecs = np.asarray(model.embed([texts[i] for i in order]), dtype=np.float32)
+    vecs = np.empty_like(sorted_vecs)
+    vecs[order] = sorted_vecs
+    return vecs
+
+
 class Embedder:
     """Unit-length float32 sentence vectors, with an optional persistent cache keyed by text."""
 
@@ -70,7 +84,7 @@ class Embedder:
 
     def _raw(self, texts: list[str]) -> np.ndarray:
         if not self.spec:
-            vecs = np.asarray(_load_wordllama().embed(texts), dtype=np.float32)
+            vecs = wordllama_embed(_load_wordllama(), texts)
         else:
             model = _load_sentence_transformer(self.spec)
             vecs = np.asarray(model.encode(texts, batch_size=64, show_progress_bar=False), dtype=np.float32)

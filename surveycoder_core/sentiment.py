@@ -90,13 +90,81 @@ _TOP_UP_RE = re.compile(r"\btop(?:ped|ping|s)?[- ]?ups?\b", re.IGNORECASE)
 _WITHOUT_RE = re.compile(r"\bwithout (?:any )?(?:warning|notice|explanation)\b", re.IGNORECASE)
 
 
-@lru_cache(maxsize=65536)
+def _prepare(text: str) -> str:
+    low = text.lower()  # the rewrites are rare: skip their regexes when their words are absent
+    if "top" in low:
+        text = _TOP_UP_RE.sub("topup", text)
+    if "without" in low:
+        text = _WITHOUT_RE.sub("unannounced", text)
+    return text
+
+
+def _vader_compound(prepared: str) -> float:
+    return float(_analyzer().polarity_scores(prepared)["compound"])
+
+
+# Scores by text, filled one at a time by polarity() and in bulk by polarities(); cleared when full
+# rather than evicted one by one (a coding run fills it with its own clauses, then reads them back).
+_MEMO: dict[str, float] = {}
+MEMO_MAX = 200_000
+
+
+def _remember(text: str, score: float) -> None:
+    if len(_MEMO) >= MEMO_MAX:
+        _MEMO.clear()
+    _MEMO[text] = score
+
+
 def polarity(text: str) -> float:
     """VADER compound score in [-1, 1] (0 for empty text)."""
     if not text or not text.strip():
         return 0.0
-    text = _WITHOUT_RE.sub("unannounced", _TOP_UP_RE.sub("topup", text))
-    return float(_analyzer().polarity_scores(text)["compound"])
+    score = _MEMO.get(text)
+    if score is None:
+        score = _vader_compound(_prepare(text))
+        _remember(text, score)
+    return score
+
+
+def _scorer():  # -> sentiment_lexicon.LexiconScorer
+    global _SCORER
+    if _SCORER is None:
+        analyzer = _analyzer()  # before taking the lock: _analyzer takes it too
+        with _LOCK:
+            if _SCORER is None:
+                from .sentiment_lexicon import LexiconScorer
+
+                _SCORER = LexiconScorer(analyzer, fallback=_vader_compound)
+    return _SCORER
+
+
+_SCORER = None
+
+
+def polarities(texts: list[str]) -> np.ndarray:
+    """polarity() of many texts in one vectorised pass (same scores), remembered for polarity().
+
+    A coder that scores clause by clause should call this once with every text, clause and joined
+    clause list it will read, then call polarity()/code_sentiment() per clause as before: those
+    then read the remembered scores instead of running VADER 14,000 times.
+    """
+    out = np.zeros(len(texts), dtype=np.float64)
+    todo: dict[str, list[int]] = {}
+    for i, t in enumerate(texts):
+        if not t or not t.strip():
+            continue
+        score = _MEMO.get(t)
+        if score is None:
+            todo.setdefault(t, []).append(i)
+        else:
+            out[i] = score
+    if todo:
+        uniq = list(todo)
+        scores = _scorer().compound([_prepare(t) for t in uniq])
+        for t, score in zip(uniq, scores.tolist()):
+            _remember(t, score)
+            out[todo[t]] = score
+    return out
 
 
 # A question or a request is not praise: VADER reads the politeness and the asking words of
@@ -113,6 +181,9 @@ REQUEST_POS_CUT = 0.5
 REQUEST_RULE = True
 
 
+# The text tests below are cached (pure in the text; the coder asks again for each code of an
+# answer): after toggling a switch such as SUGGESTION_START by hand, call their cache_clear().
+@lru_cache(maxsize=65536)
 def is_request(text: str) -> bool:
     return bool(_REQUEST_RE.search(text or ""))
 
@@ -145,6 +216,7 @@ _SUGGESTION_START_RE = re.compile(
 SUGGESTION_START = True
 
 
+@lru_cache(maxsize=65536)
 def is_suggestion(text: str) -> bool:
     text = text or ""
     return bool(_SUGGESTION_RE.search(text) or (SUGGESTION_START and _SUGGESTION_START_RE.match(text)))
@@ -164,6 +236,7 @@ _COMPLAINT_RE = re.compile(
 _NEGATED_BEFORE_RE = re.compile(r"\b(nothing|none|no one|nobody|never)\b", re.IGNORECASE)
 
 
+@lru_cache(maxsize=65536)
 def is_complaint(text: str) -> bool:
     """A complaint idiom not itself negated ("nothing could have been better" is praise)."""
     m = _COMPLAINT_RE.search(text or "")
@@ -205,6 +278,7 @@ _NO_FAULT_RE = re.compile(
 NOTHING_RULE = True
 
 
+@lru_cache(maxsize=65536)
 def nothing_answer(text: str) -> str | None:
     """"praise" for "no complaints"-style answers, "bare" for a plain "Nothing"/"None", else None."""
     t = (text or "").strip().replace("’", "'")
@@ -234,6 +308,12 @@ def sentiment_label(text: str) -> str:
     return label_from_score(s)
 
 
+def sentiment_labels(texts: list[str]) -> list[str]:
+    """sentiment_label() of many texts, their lexicon scores computed in one vectorised pass."""
+    polarities(texts)
+    return [sentiment_label(t) for t in texts]
+
+
 def word_polarity(word: str) -> float:
     """The lexicon valence of a single word (0 when not in the lexicon); used to tell stance words apart."""
     return float(_analyzer().lexicon.get(word.lower(), 0.0))
@@ -253,6 +333,24 @@ def text_sentiment(clauses: list[str]) -> tuple[str, bool]:
     if has_pos and has_neg:
         return "Mixed", True
     return label_from_score(polarity(" ".join(clauses))), False
+
+
+def prime_for_coding(texts: list[str], clauses: list[list[str]] | None = None) -> None:
+    """Score in one pass everything code_sentiment()/text_sentiment() will read for these texts.
+
+    That is each text, each of its clauses and its clauses joined (text_sentiment's whole-text
+    score). ``clauses`` are the texts' split_clauses() when the caller has them already.
+    """
+    if clauses is None:
+        from .clauses import split_clauses
+
+        clauses = [split_clauses(t) for t in texts]
+    units = list(texts)
+    for cl in clauses:
+        units.extend(cl)
+        if len(cl) > 1:
+            units.append(" ".join(cl))
+    polarities(units)
 
 
 def _from_model(p_pos: float | None) -> str | None:
@@ -338,7 +436,7 @@ class QuestionSentiment:
         self.tfidf = None
 
     def fit(self, texts: list[str], emb: np.ndarray) -> QuestionSentiment:
-        pol = np.array([polarity(t) for t in texts])
+        pol = polarities(texts)
         sel = np.where(np.abs(pol) >= 0.4)[0]
         y = (pol[sel] > 0).astype(int)
         if len(sel) < 20 or y.sum() < 5 or (1 - y).sum() < 5:

@@ -28,8 +28,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import httpx
-
 from . import jobs
 from .errors import NotFoundError, ValidationError
 from .store import dumps, loads, new_token, now, one, rows, session, write
@@ -176,6 +174,8 @@ def deliver(db_path: str | Path | None, delivery_id: int, url: str, secret: str,
     if first_attempt > len(delays):
         _record(db_path, delivery_id, first_attempt - 1, None, "failed")
         return False
+    import httpx  # here, not at import: httpx loads its command line (rich, pygments), 0.1 s of API start
+
     with httpx.Client(timeout=TIMEOUT_SECONDS, follow_redirects=False) as client:
         for attempt, delay in enumerate(delays, start=1):
             if attempt < first_attempt:

@@ -100,3 +100,18 @@ def test_markdown_escaping_keeps_the_text_inert():
     assert out == ("\\*\\*x\\*\\* \\[a\\]\\(http\u2060&#58;\\/\\/b&#46;c\\) \\<b\\> "
                    "a&#64;\u2060b&#46;c &#58;smile&#58;")
     assert "http:" not in out and "**" not in out
+
+
+def test_load_frames_reads_what_response_rows_gives(coded):
+    """The lean reader behind the Dashboard builds the very frames the full rows build."""
+    from surveycoder_core.codebooks import code_rows
+    from surveycoder_core.results import response_rows
+
+    db, info = coded
+    qid = info["question_id"]
+    fast = analytics.load_frames(db, qid)
+    full = analytics.build_frames(response_rows(db, qid), code_rows(db, qid))
+    assert len(fast.responses) > 0 and len(fast.assignments) > 0
+    assert fast.attributes == full.attributes
+    for a, b in ((fast.responses, full.responses), (fast.assignments, full.assignments), (fast.codes, full.codes)):
+        pd.testing.assert_frame_equal(a, b)
