@@ -32,7 +32,7 @@ import numpy as np
 from .answer_forms import answer_form, subject_words, topic_view
 from .engines.base import CodingContext, DraftCode, Progress
 from .markup import strip_markup
-from .sentiment import sentiment_label
+from .sentiment import sentiment_labels
 from .textfeatures import mask_names, proper_nouns
 
 __all__ = ["generate_themes", "target_codes", "distinct_codes", "is_distinct"]
@@ -210,7 +210,7 @@ def generate_themes(
     weight = np.bincount(owner, minlength=len(uniq)).astype(float)
     subject = subject_words(context.question_text)
     forms = [answer_form(u, subject) for u in uniq]
-    stance = np.array(["Neutral" if topics_only else sentiment_label(u) for u in uniq])
+    stance = np.array(["Neutral"] * len(uniq) if topics_only else sentiment_labels(uniq))
     # Codes are named after what is said, not who is named ("Praise for nurses", never "for Linda").
     masked = mask_names(uniq, proper_nouns(uniq))
     topical = np.array([j for j, f in enumerate(forms) if f == "topic"], dtype=int)
