@@ -96,8 +96,9 @@ def load_frames(db: sqlite_utils.Database, question_id: str) -> Frames:
             {"code_id": code_id, "sentiment": sentiment, "confidence": confidence, "score": score, "source": source})
     decoded: dict[str, dict[str, Any]] = {}
     responses = []
-    for rid, respondent, text, status, needs_review, reason, reviewed, attributes in db.conn.execute(
-        "SELECT id, respondent_id, text, status, needs_review, review_reason, reviewed, attributes FROM responses"
+    for rid, respondent, text, status, needs_review, reason, reviewed, reviewed_by, attributes in db.conn.execute(
+        "SELECT id, respondent_id, text, status, needs_review, review_reason, reviewed, reviewed_by, attributes"
+        " FROM responses"
         " WHERE question_id = ? ORDER BY position",
         (question_id,),
     ):
@@ -106,7 +107,7 @@ def load_frames(db: sqlite_utils.Database, question_id: str) -> Frames:
             attrs = decoded[attributes] = loads(attributes, {})
         responses.append({"id": rid, "respondent_id": respondent, "text": text, "status": status,
                           "needs_review": needs_review, "review_reason": reason, "reviewed": reviewed,
-                          "attributes": attrs, "assignments": by_response.get(rid, [])})
+                          "reviewed_by": reviewed_by, "attributes": attrs, "assignments": by_response.get(rid, [])})
     return build_frames(responses, code_rows(db, question_id))
 
 
