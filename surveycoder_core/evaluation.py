@@ -258,6 +258,9 @@ def evaluate_dataset(
             report["modes"][f"b{k}"] = _run_given(engine, rows, specs, ctx, picked, used)
     if "c" in modes:
         report["modes"]["c"] = _run_generated(engine, rows, ctx)
+    from .evaluation_learning import run_learning_modes  # split / open / curve
+
+    report["modes"].update(run_learning_modes(engine, rows, specs, ctx, modes, seed))
     return report
 
 
@@ -281,7 +284,7 @@ def format_report(report: dict) -> str:
     lines.append("-" * len(head))
     for rep in reports:
         for mode, m in rep["modes"].items():
-            if mode == "c":
+            if mode not in ("a",) and not mode.startswith("b"):
                 continue
             pl = m["precision_by_level"]
             lv = lambda k: f"{_f(pl[k]['precision'], 2)} ({pl[k]['n']})"  # noqa: E731
@@ -309,4 +312,7 @@ def format_report(report: dict) -> str:
                 f" {m['seconds']:>5.1f}"
             )
             lines.append(f"    e.g. {'; '.join(m['example_names'][:8])}")
+    from .evaluation_learning import format_learning
+
+    lines += format_learning(reports)
     return "\n".join(lines)
