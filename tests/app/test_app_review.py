@@ -105,7 +105,7 @@ def test_blind_review_of_the_random_audit_sample(coded_db):
     assert len(sample) == reviews.AUDIT_SIZE and set(sample) - flagged  # unflagged responses are in it
     assert first["id"] == sample[0] and first["assignments"]  # the engine coded it
     at = app("5_Review", question_id=qid)
-    at.radio(key="review_scope").set_value(at.radio(key="review_scope").options[1]).run()
+    at.radio(key="review_scope").set_value(at.radio(key="review_scope").options[2]).run()
     at.toggle(key="review_blind").set_value(True).run()
     assert not at.exception
     assert first["text"] in [t.value for t in at.text]
