@@ -51,5 +51,5 @@ def coded_wave_codebook() -> CodebookIn | None:
         st.warning(appstate.md(w), icon=":material/warning:")
     categories = {code.name: cat.name for cat in coded.codebook.categories for code in cat.codes}
     st.dataframe(pd.DataFrame([{"category": categories[n], "code": n, "training answers": c} for n, c in counts.items()]),
-                 hide_index=True, height=min(400, 38 + 35 * len(counts)), key="upload_wave_counts")
+                 hide_index=True, height=min(400, 38 + 35 * len(counts)))
     return coded.codebook

@@ -2,13 +2,14 @@
 
 Uncertainty sampling alone picks near-duplicates (the engine is unsure about the same kind of
 answer many times over) and, early on, only the odd answers; random order wastes reviews on what
-the engine already codes well. The teach order mixes three signals, greedily (maximal marginal
+the engine already codes well. The teach order mixes four signals, greedily (maximal marginal
 relevance):
 
 * uncertainty: 1 - the answer's review priority (weakest calibrated score, less a penalty per extra
   code); an answer no code fits counts as fully uncertain;
 * coverage: answers whose likeliest code has few human-coded examples yet come first, so every code
   gets examples (the learner needs positives for each code before it can separate them);
+* density: typical answers (close to many others) before outliers;
 * diversity: each pick lowers the priority of answers similar to it (cosine of sentence vectors),
   and of answers similar to those already reviewed.
 
@@ -25,10 +26,20 @@ import numpy as np
 from .engines.base import TextCoding
 from .review import review_priority
 
+# Measured (mode curve, 3,000-answer samples, micro-F1 on the unreviewed answers after 200 reviews,
+# teach minus random; Banking77 / NHS / SemEval16 sentences / SemEval14 / SemEval16 reviews):
+# diversity 0.6, coverage 0.5, no density: +0.020 / +0.032 / -0.003 / +0.021 / -0.001; coverage 0:
+# +0.031 / +0.042 / +0.006; density 1.0, coverage 0: +0.018 / +0.020 / +0.013; the values below:
+# +0.032 / +0.034 / +0.010 / +0.028 / -0.004. Pure uncertainty picks near-duplicates and odd answers.
 # Weight of the similarity to already chosen/reviewed answers (centred cosine, 0..1).
-DIVERSITY = 0.6
+DIVERSITY = 1.0
 # Bonus for answers whose likeliest code has no human examples yet (decays as 1 / (1 + examples)).
-COVERAGE = 0.5
+COVERAGE = 0.25
+# Weight of how typical an answer is (mean similarity to its nearest answers): typical answers teach
+# the codes that most answers carry (micro-F1 follows the frequent codes).
+DENSITY = 1.0
+DENSITY_REFERENCE = 1000  # answers the density is measured against (a fixed, evenly spaced sample)
+DENSITY_NEIGHBOURS = 20
 
 
 def uncertainty(coding: TextCoding) -> float:
@@ -75,6 +86,10 @@ def teach_order(
     for k, c in (examples_per_code or {}).items():
         counts[slot[k]] = c
     gain = np.array([uncertainty(c) for c in codings], dtype=np.float64)
+    if DENSITY:
+        ref = v[:: max(1, total // DENSITY_REFERENCE)]
+        sims = np.sort(v @ ref.T, axis=1)[:, -min(DENSITY_NEIGHBOURS, ref.shape[0]):]
+        gain = gain + DENSITY * np.clip(sims.mean(axis=1), 0.0, 1.0)
     # Similarity to what a human has already seen (reviewed answers teach nothing new twice).
     near = np.zeros(total)
     if done.any():

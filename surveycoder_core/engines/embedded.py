@@ -117,6 +117,10 @@ REVIEW_SAMPLE = 800
 # probability on; below it no code fits. A clause's decision counts for its whole answer less
 # POOL_MARGIN (a long answer's aside is weaker evidence than a short answer about one thing).
 FIT_FLOOR = 0.2
+# A learner replaces the (example-sharpened) code prototypes only from this many examples per code on
+# average: with one or two, the names carry more. Measured (mode curve, Banking77, 50 random reviews
+# for 77 codes): 0.350 with the softmax learner, 0.561 with prototypes (zero-shot 0.519).
+SUPERVISED_MIN_MEAN = 3
 POOL_MARGIN = 0.25
 
 
@@ -187,7 +191,8 @@ class EmbeddedCoder:
         self.catchall = self.rep.catchall
 
         with_ex = {i for i, _ in examples}
-        if n_codes >= 2 and len(with_ex) >= max(2, 0.5 * n_codes):
+        enough = len(examples) >= SUPERVISED_MIN_MEAN * n_codes
+        if n_codes >= 2 and len(with_ex) >= max(2, 0.5 * n_codes) and enough:
             self.regime = "ovr" if len(examples) / len(with_ex) >= OVR_MIN_EXAMPLES else "softmax"
         if self.regime == "ovr":
             self._fit_ovr(corpus, emb_corpus)

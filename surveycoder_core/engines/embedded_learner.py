@@ -232,8 +232,8 @@ def softmax_agreement(X: sparse.csr_matrix, Y: np.ndarray, X_names: sparse.csr_m
     from sklearn.model_selection import KFold
 
     n, n_codes = Y.shape
-    if n < 2 * folds or n_codes < 2:
-        return None
+    if n < max(2 * folds, 2 * n_codes) or n_codes < 2:
+        return None  # too few answers to hold some out and still learn every code
     tp = wrong = 0
     for fit_rows, held in KFold(folds, shuffle=True, random_state=seed).split(np.arange(n)):
         r, c = np.nonzero(Y[fit_rows])
