@@ -8,6 +8,7 @@ Modes:
      exact-set match, coverage, sentiment accuracy on correctly assigned codes.
   b  codebook given with k human-coded examples per code (CodeSpec.examples), scored on the rest.
   c  no codebook: NMI / ARI of each response's first generated code vs the human first code.
+  split, open, curve: learning and abstention, see :mod:`evaluation_learning`.
 Every mode also reports precision by confidence level and how many wrong assignments the review
 flag catches against the share of responses it flags. Deterministic for a given seed.
 """

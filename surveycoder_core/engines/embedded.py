@@ -64,7 +64,9 @@ from .base import (
 from .calibration import CALIBRATION, pooled_score
 from .code_prototypes import GENERAL_GAP, represent_codes
 from .embedded_learner import (
+    EMBEDDING_WEIGHT,
     OVR_MIN_EXAMPLES,
+    SOFTMAX_EMBEDDING_WEIGHT,
     OneVsRestLearner,
     SoftmaxLearner,
     TextFeatures,
@@ -254,15 +256,15 @@ class EmbeddedCoder:
 
     # ------------------------------------------------------------------ learning
 
-    def _fit_features(self, texts: list[str], corpus: list[str], emb_corpus: np.ndarray) -> None:
+    def _fit_features(self, texts: list[str], corpus: list[str], emb_corpus: np.ndarray, weight: float) -> None:
         fit_texts = corpus + texts
         vectors = np.vstack([emb_corpus, self.engine.embed(texts)]) if corpus else self.engine.embed(texts)
         centre = self.mu if self.mu is not None else vectors.mean(axis=0)
-        self.features = TextFeatures().fit(fit_texts, vectors, centre=centre)
+        self.features = TextFeatures(embedding_weight=weight).fit(fit_texts, vectors, centre=centre)
 
     def _fit_ovr(self, corpus: list[str], emb_corpus: np.ndarray) -> None:
         texts, Y = training_rows(self.codes, self.context.no_code_examples)
-        self._fit_features(texts + self.rep.texts, corpus, emb_corpus)
+        self._fit_features(texts + self.rep.texts, corpus, emb_corpus, EMBEDDING_WEIGHT)
         # Every code's own name is one more positive (trained on, never scored).
         learner = OneVsRestLearner().fit(self._matrix(texts), Y, self._matrix(self.rep.texts),
                                          np.eye(len(self.codes), dtype=np.int8))
@@ -277,7 +279,7 @@ class EmbeddedCoder:
         n_codes = len(self.codes)
         ex_texts = [e for _, e in examples] + self.rep.texts
         ex_y = np.array([i for i, _ in examples] + list(range(n_codes)))
-        self._fit_features(ex_texts, corpus, emb_corpus)
+        self._fit_features(ex_texts, corpus, emb_corpus, SOFTMAX_EMBEDDING_WEIGHT)
         X_corpus = self._matrix(corpus, emb_corpus) if len(corpus) >= 30 else None
         self.learner = SoftmaxLearner().fit(self._matrix(ex_texts), ex_y, n_codes, X_corpus)
         texts, Y = training_rows(self.codes, ())
