@@ -24,7 +24,7 @@ from surveycoder_core.evaluation import evaluate_dataset, format_report  # noqa:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("datasets", nargs="*", type=Path)
-    ap.add_argument("--modes", default="a,b,c")
+    ap.add_argument("--modes", default="a,b,c", help="a, b, c, split, open, curve (comma-separated)")
     ap.add_argument("--ks", default="5,10")
     ap.add_argument("--limit", type=int, default=3000, help="max responses per dataset (0 = all)")
     ap.add_argument("--seed", type=int, default=0)

@@ -5,6 +5,7 @@ from pathlib import Path
 import streamlit as st
 
 from pages import _ui
+from pages._coded_wave import coded_wave_codebook
 from surveycoder_core import appstate, codebooks, imports, service, store
 from surveycoder_core.errors import SurveyCoderError
 
@@ -80,7 +81,8 @@ language = c2.text_input("Language (ISO code)", value=request.language if reques
 st.subheader("Codebook", anchor=False)
 reusable = {c["question_id"]: f"{c['project']} — {c['question'][:60]} ({c['codes']} codes)"
             for c in choices if c["codes"]}
-sources = ["Build one from the responses", "Import a codebook file"] + (
+WAVE = "Learn from a coded earlier wave (its codes and coded answers)"
+sources = ["Build one from the responses", WAVE, "Import a codebook file"] + (
     ["Reuse an earlier question's codebook (next wave)"] if reusable else [])
 if request and request.codebook:
     sources.insert(0, "Use the codebook in the JSON file")
@@ -93,13 +95,17 @@ elif source.startswith("Import"):
                                type=["json", "csv", "xlsx"], key="upload_codebook_file")
     if cb_file is not None:
         codebook, err = _ui.call(imports.read_codebook, cb_file.getvalue(), cb_file.name)
+elif source == WAVE:
+    codebook = coded_wave_codebook()
 elif source.startswith("Reuse"):
     earlier = st.selectbox("Earlier question", list(reusable), format_func=reusable.__getitem__)
     with store.session(_ui.db_path()) as db:
-        codebook = codebooks.codebook_as_request(db, earlier)
+        codebook = codebooks.codebook_as_request(db, earlier, with_training=True)
 if codebook is not None:
-    st.caption(f"Codebook: {codebook.code_count()} codes in {len(codebook.categories)} categories — "
-               "responses are coded against it; new themes become refinement suggestions.")
+    taught = sum(len(code.examples) for cat in codebook.categories for code in cat.codes)
+    st.caption(f"Codebook: {codebook.code_count()} codes in {len(codebook.categories)} categories"
+               + (f", {taught:,} training examples" if taught else "")
+               + " — responses are coded against it; new themes become refinement suggestions.")
     with st.expander("Preview the codebook", icon=":material/visibility:"):
         st.dataframe(imports.codebook_preview(codebook), hide_index=True,
                      column_config={"definition": st.column_config.TextColumn("definition", width="large")})

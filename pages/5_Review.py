@@ -17,11 +17,13 @@ if msg := st.session_state.pop("stale_message", None):
                "with their decision; nothing was overwritten.", icon=":material/sync_problem:")
 
 mode = st.columns([3, 2], vertical_alignment="center")
-audit = mode[0].radio(
-    "Queue", ["Flagged responses", f"Random audit sample ({reviews.AUDIT_SIZE})"], horizontal=True,
-    key="review_scope",
-    help="The audit sample is drawn from every response, flagged or not (the same for every reviewer): "
-         "agreement on it measures the engine on the whole question.") != "Flagged responses"
+SCOPES = ["Flagged responses", "Teach the engine", f"Random audit sample ({reviews.AUDIT_SIZE})"]
+scope = mode[0].radio(
+    "Queue", SCOPES, horizontal=True, key="review_scope",
+    help="Teach the engine: the answers it learns most from first (uncertain ones, of codes with few examples, "
+         "unlike each other and what you reviewed). The audit sample is drawn from every response, flagged or "
+         "not (the same for every reviewer): agreement on it measures the engine on the whole question.")
+audit, teach = scope == SCOPES[2], scope == SCOPES[1]
 blind = mode[1].toggle("Blind review", key="review_blind",
                        help="Hide the engine's codes, flag reason and candidates, so your codes are your own.")
 
@@ -29,11 +31,12 @@ with store.session(_ui.db_path()) as db:
     codes = {c["id"]: c for c in code_rows(db, qid)}
     progress = reviews.review_progress(db, qid)
     agree = reviews.audit_agreement(db, qid) if audit else reviews.agreement(db, qid)
+    estimate = reviews.estimated_agreement(db, qid)
 if not codes:
     st.info("This question is not coded yet.", icon=":material/info:")
     st.stop()
 
-m = st.columns([2, 1, 1, 1])
+m = st.columns([2, 1, 1, 1, 1])
 if audit:
     n_sample = agree["sample_size"]
     m[0].progress(agree["n"] / n_sample if n_sample else 1.0,
@@ -50,6 +53,13 @@ m[2].metric("Cohen's κ", "–" if kappa is None else f"{kappa:.2f}",
             help="Krippendorff's α: " + ("–" if alpha is None else f"{alpha:.2f}")
             + " (both over every response × code cell, the engine counted as a coder)")
 m[3].metric("Reviewed", f"{agree['n']}", help=None if agree["sufficient"] else agree.get("message"))
+shown = estimate.get("estimated_agreement") if estimate else None
+m[4].metric("Estimated agreement", "–" if shown is None else f"{shown:.2f}",
+            help="Micro-F1 the engine is expected to reach with people on the answers it coded in its last run: "
+                 "measured by cross-validation on the human-coded answers (each held out in turn, coded by a model "
+                 "trained on the others). "
+                 + (f"{estimate.get('training_answers', 0):,} human-coded examples." if estimate else
+                    "Appears after a recode that learnt from human-coded answers."))
 if not agree["sufficient"]:
     st.caption(f"Agreement: {agree.get('message', 'insufficient data')}.")
 
@@ -76,6 +86,7 @@ def decide(qid: str, rid: int, version: int, respondent: str, include: bool, idx
         st.session_state[key] = appstate.md(err.message)
         return
     _ui.flash(f"Saved the review of respondent {appstate.md(respondent)}.")
+    st.session_state[f"review_since_recode_{qid}"] = st.session_state.get(f"review_since_recode_{qid}", 0) + 1
     if include:
         st.session_state["review_idx"] = idx + 1
 
@@ -85,13 +96,16 @@ with st.container(border=True, key="review_filters"):
     # The audit sample is not filtered: filtering would bias it again.
     reasons = f[0].multiselect("Reason", list(REVIEW_REASONS) + ["uncoded"], placeholder="Any reason",
                                format_func=lambda r: appstate.REASON_LABELS.get(r, r), key="review_reasons",
-                               disabled=audit)
-    code_filter = f[1].selectbox("Code", [None, *codes], key="review_code", disabled=audit,
+                               disabled=audit or teach)
+    code_filter = f[1].selectbox("Code", [None, *codes], key="review_code", disabled=audit or teach,
                                  format_func=lambda c: "Any code" if c is None else codes[c]["name"])
     include = f[2].toggle("Include reviewed", key="review_include")
 with store.session(_ui.db_path()) as db:
-    queue = reviews.review_queue(db, qid, reasons=reasons or None, code_id=code_filter, include_reviewed=include,
-                                 audit=audit)
+    if teach:
+        queue = reviews.teach_queue(db, qid, embed=_ui.embed)
+    else:
+        queue = reviews.review_queue(db, qid, reasons=reasons or None, code_id=code_filter,
+                                     include_reviewed=include, audit=audit)
 
 if not queue:
     st.success("Nothing left to review with these filters.", icon=":material/task_alt:")
@@ -162,12 +176,22 @@ else:
 
 st.divider()
 st.markdown("**Recode the rest** — reviewed responses become examples; every unreviewed response is coded again.")
-if st.button("Recode unreviewed responses", icon=":material/autorenew:", key="review_recode"):
+r = st.columns([2, 2], vertical_alignment="bottom")
+every = r[1].number_input("Recode automatically after every N decisions (0: only with the button)", 0, 500, 25,
+                          key="review_recode_every")
+since = st.session_state.get(f"review_since_recode_{qid}", 0)
+auto = bool(every) and since >= every
+if r[0].button("Recode unreviewed responses", icon=":material/autorenew:", key="review_recode") or auto:
+    st.session_state[f"review_since_recode_{qid}"] = 0
     with st.spinner("Recoding…"):
         out, err = _ui.call(service.recode_unreviewed, qid, db_path=_ui.db_path(), actor=_ui.actor())
     if not err:
-        if out["job_id"]:
+        if out["job_id"] and not auto:
             _ui.set_question(qid)
             st.switch_page("pages/3_Run.py")
-        _ui.flash(f"Recoded {out['responses']:,} responses using your reviews as examples.")
+        done = (f"Recoding {out['responses']:,} responses in the background; the estimated agreement updates "
+                "when it ends." if out["job_id"] else f"Recoded {out['responses']:,} responses using your reviews "
+                "as examples.")
+        _ui.flash((f"After {since} decisions: " if auto else "") + done)
         st.rerun()
+st.caption(f"{since} decision(s) since the last recode.")

@@ -12,7 +12,6 @@ _ui.header("Refine", "New codes for what the codebook misses, merges of near-dup
 qid = _ui.question_id()
 _ui.question_caption(qid)
 _ui.show_flash()
-TYPES = {"new_code": "New code", "reassign": "Reassign", "merge": "Merge", "definition_update": "Definition"}
 
 
 def run(fn, *args, done: str = "Done.", **kwargs) -> None:
@@ -56,13 +55,7 @@ with top[2].container(border=True):
 
 
 def title(s: dict) -> str:
-    if s["type"] == "new_code":
-        return f"New code “{md(s['name'])}”"
-    if s["type"] == "merge":
-        return f"Merge “{md(s['source_code'])}” into “{md(s['target_code'])}”"
-    if s["type"] == "reassign":
-        return f"Move to “{md(s['target_code'])}”" + (f" from “{md(s['source_code'])}”" if s["source_code"] else "")
-    return f"Sharper definition for “{md(s['target_code'])}”"
+    return md(refine.suggestion_title(s))  # names are untrusted: escaped for markdown
 
 
 if not pending:
@@ -72,12 +65,12 @@ for s in pending:
     sid = s["id"]
     with st.container(border=True, key=f"suggestion_{sid}"):
         head = st.columns([5, 1, 1], vertical_alignment="center")
-        head[0].markdown(f":blue-badge[{TYPES.get(s['type'], s['type'])}] **{title(s)}**")
+        head[0].markdown(f":blue-badge[{refine.KINDS.get(s['type'], s['type'])}] **{title(s)}**")
         head[1].metric("Confidence", f"{s['confidence']:.0%}")
         head[2].metric("Responses", s["affected_count"])
         if s.get("rationale"):
             st.caption(md(s["rationale"]))
-        if s.get("definition") and s["type"] in ("new_code", "definition_update"):
+        if s.get("definition") and s["type"] in ("new_code", "split", "definition_update"):
             st.caption("Definition: " + md(s["definition"]))
         with st.container(key=f"examples_{sid}"):
             for ex in (s.get("example_responses") or [])[:3]:

@@ -1,6 +1,6 @@
 """``surveycoder`` — the command line.
 
-    surveycoder code INPUT [--out FILE] [--db FILE] [--engine embedded|llm]
+    surveycoder code INPUT [--out FILE] [--db FILE] [--engine embedded|llm] [--train CODED]
     surveycoder serve [--host 127.0.0.1] [--port 8000] [--db FILE]
     surveycoder worker [--db FILE]
     surveycoder keys create --name NAME [--scopes read,write] [--credits N] [--db FILE]
@@ -80,6 +80,8 @@ def _load_request(args: argparse.Namespace) -> tuple[Any, bool]:
 
         cb_path = Path(args.codebook)
         body["codebook"] = read_codebook(cb_path.read_bytes(), cb_path.name).model_dump()
+    if args.train:
+        body["codebook"] = _training_codebook(args, body.get("codebook")).model_dump()
     try:
         request = CodeRequest.model_validate(body)
     except Exception as exc:
@@ -87,6 +89,31 @@ def _load_request(args: argparse.Namespace) -> tuple[Any, bool]:
     if request.codebook is not None and not isinstance(request.codebook, CodebookIn):  # pragma: no cover
         raise ValidationError("codebook has the wrong shape")
     return request, path.suffix.lower() != ".json"
+
+
+def _training_codebook(args: argparse.Namespace, given: Any) -> Any:
+    """The codebook (with every coded answer as an example) from the ``--train`` table."""
+    from .coded_import import read_coded_table
+    from .imports import guess_columns, read_table
+    from .schemas import CodebookIn
+
+    path = Path(args.train)
+    if not path.exists():
+        raise ValidationError(f"--train file not found: {path}")
+    frame = read_table(path.read_bytes(), path.name).frame
+    guessed_id, guessed_text = guess_columns(frame)
+    text_col = args.train_text_column or ("text" if "text" in frame.columns else guessed_text)
+    if not text_col:
+        raise ValidationError(f"could not tell which column of {path.name} holds the text; pass --train-text-column")
+    try:
+        codebook = CodebookIn.model_validate(given) if given is not None else None
+    except Exception as exc:
+        raise from_pydantic(exc) from exc
+    coded = read_coded_table(frame, args.train_id_column or guessed_id, text_col, codebook=codebook)
+    counts = coded.training_counts()
+    print(f"training: {len(coded.responses):,} coded answers from {path.name} ({coded.layout} layout), "
+          f"{len(counts) - 1} codes, {counts['']:,} answers with no code", file=sys.stderr)
+    return coded.codebook
 
 
 def cmd_code(args: argparse.Namespace) -> int:
@@ -196,6 +223,11 @@ def build_parser() -> argparse.ArgumentParser:
     code.add_argument("--text-column", help="table input: the column with the verbatims")
     code.add_argument("--sheet", help="XLSX input: the sheet to read")
     code.add_argument("--codebook", help="a codebook file (JSON in the API shape, or CSV/XLSX)")
+    code.add_argument("--train", metavar="CODED", help="an earlier wave already coded (CSV/XLSX/.sav in any layout our "
+                      "exports write, one column per mention, or 0/1 per code): its codes become the codebook (or are "
+                      "checked against --codebook) and every coded answer teaches the engine")
+    code.add_argument("--train-id-column", help="--train table: the column with respondent ids (default: guessed)")
+    code.add_argument("--train-text-column", help="--train table: the column with the verbatims (default: guessed)")
     code.add_argument("--coding-type", choices=["qualitative", "entity", "qualitative_topics"])
     code.add_argument("--language", help="ISO 639-1 code of the responses (default en)")
     code.add_argument("--question", dest="question_text", help="the survey question")
@@ -231,7 +263,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     ev = sub.add_parser("eval", help="measure agreement with human codes on a dataset folder")
     ev.add_argument("dataset_dir", help="folder with responses.jsonl and codebook.json")
-    ev.add_argument("--modes", default="a,b,c", help="a (codebook given), b (with examples), c (no codebook)")
+    ev.add_argument("--modes", default="a,b,c", help="a (codebook given), b (with examples), c (no codebook), split, open, curve")
     ev.add_argument("--limit", type=int, help="use at most this many responses")
     ev.set_defaults(func=cmd_eval)
 

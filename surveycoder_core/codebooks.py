@@ -111,6 +111,8 @@ def save_given_codebook(db: sqlite_utils.Database, question_id: str, codebook: C
         for code in cat.codes:
             insert_code(db, question_id, name=code.name, category=cat.name, definition=code.definition,
                         sentiment=code.sentiment, examples=code.examples)
+    if codebook.no_code_examples:
+        set_no_code_examples(db, question_id, codebook.no_code_examples)
     bump_version(db, question_id, actor, "codebook imported")
 
 
@@ -140,37 +142,74 @@ def save_drafts(db: sqlite_utils.Database, question_id: str, drafts: Sequence[Dr
     bump_version(db, question_id, actor, "codebook generated")
 
 
-def code_specs(db: sqlite_utils.Database, question_id: str, max_examples: int = 50) -> list[CodeSpec]:
-    """The codebook as the engine sees it, with examples from the codebook and from human reviews.
-
-    Reviewed responses are how the engine learns from people: every code a reviewer kept or
-    added on a response becomes an example of that code for the next coding run.
-    """
-    specs = []
-    reviewed = rows(
+def _reviewed_codes(db: sqlite_utils.Database, question_id: str) -> dict[str, list[str]]:
+    """code id -> the texts of reviewed answers that carry it (newest review first)."""
+    learned: dict[str, list[str]] = {}
+    for r in rows(
         db,
         "SELECT a.code_id, r.clean_text FROM assignments a JOIN responses r ON r.id = a.response_id"
         " WHERE r.question_id = ? AND r.reviewed = 1 AND r.dedup_of IS NULL ORDER BY r.reviewed_at DESC, r.id",
         (question_id,),
-    )
-    learned: dict[str, list[str]] = {}
-    for r in reviewed:
+    ):
         learned.setdefault(r["code_id"], []).append(r["clean_text"])
-    for code in code_rows(db, question_id):
-        examples = list(dict.fromkeys([*code["examples"], *learned.get(code["id"], [])]))[:max_examples]
-        specs.append(CodeSpec(key=code["id"], name=code["name"], category=code["category"],
-                              definition=code["definition"], sentiment=code["sentiment"], examples=examples))
-    return specs
+    return learned
 
 
-def codebook_as_request(db: sqlite_utils.Database, question_id: str) -> CodebookIn:
-    """The codebook in the seed's request shape (for export, and reuse in the next wave)."""
+def code_specs(db: sqlite_utils.Database, question_id: str) -> list[CodeSpec]:
+    """The codebook as the engine sees it, with every human-coded answer as an example.
+
+    Examples come from the codebook (given, imported from a coded wave) and from human reviews:
+    every code a reviewer kept or added on a response becomes an example of that code for the next
+    coding run. There is no cap: an answer with three codes is an example of each of the three.
+    """
+    learned = _reviewed_codes(db, question_id)
+    return [CodeSpec(key=code["id"], name=code["name"], category=code["category"], definition=code["definition"],
+                     sentiment=code["sentiment"],
+                     examples=list(dict.fromkeys([*code["examples"], *learned.get(code["id"], [])])))
+            for code in code_rows(db, question_id)]
+
+
+def no_code_examples(db: sqlite_utils.Database, question_id: str) -> list[str]:
+    """Answers a human coded with none of the codes: stored with the codebook (an imported wave's
+    blank rows) and reviewed answers left with no code. The learner's negatives."""
+    row = one(db, "SELECT no_code_examples FROM questions WHERE id = ?", (question_id,))
+    stored = loads(row["no_code_examples"], []) if row else []
+    reviewed = [r["clean_text"] for r in rows(
+        db, "SELECT clean_text FROM responses WHERE question_id = ? AND reviewed = 1 AND dedup_of IS NULL"
+        " AND status = 'uncoded' ORDER BY reviewed_at DESC, id", (question_id,))]
+    return list(dict.fromkeys([*stored, *reviewed]))
+
+
+def set_no_code_examples(db: sqlite_utils.Database, question_id: str, texts: Sequence[str]) -> None:
+    """Replace the stored no-code answers of the question (inside a write)."""
+    clean = list(dict.fromkeys(" ".join(t.split()) for t in texts if t and t.strip()))
+    db.conn.execute("UPDATE questions SET no_code_examples = ? WHERE id = ?", (dumps(clean) if clean else None,
+                                                                            question_id))
+
+
+def training_counts(db: sqlite_utils.Database, question_id: str) -> dict[str, Any]:
+    """How many human-coded answers teach each code (code name -> count) and how many fit none."""
+    return {"codes": {s.name: len(s.examples) for s in code_specs(db, question_id)},
+            "no_code": len(no_code_examples(db, question_id))}
+
+
+def codebook_as_request(db: sqlite_utils.Database, question_id: str, with_training: bool = False) -> CodebookIn:
+    """The codebook in the seed's request shape (for export, and reuse in the next wave).
+
+    ``with_training``: every human-coded answer of the question travels with it as an example (the
+    reviewed ones too, and those a human coded with no code), so the next wave learns from this one.
+    """
+    learned = _reviewed_codes(db, question_id) if with_training else {}
     cats = []
     for cat in load_codebook(db, question_id):
         if not cat["codes"]:
             continue
         cats.append({"name": cat["name"], "codes": [
             {"name": c["name"], "definition": c["definition"], "sentiment": c["sentiment"],
-             "examples": c["examples"]} for c in cat["codes"]]})
-    return CodebookIn.model_validate({"categories": cats})
-
+             "examples": list(dict.fromkeys([*c["examples"], *learned.get(c["id"], [])]))} for c in cat["codes"]]})
+    if with_training:
+        none = no_code_examples(db, question_id)
+    else:
+        row = one(db, "SELECT no_code_examples FROM questions WHERE id = ?", (question_id,))
+        none = loads(row["no_code_examples"], []) if row else []
+    return CodebookIn.model_validate({"categories": cats, "no_code_examples": none})

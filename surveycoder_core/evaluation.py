@@ -8,6 +8,7 @@ Modes:
      exact-set match, coverage, sentiment accuracy on correctly assigned codes.
   b  codebook given with k human-coded examples per code (CodeSpec.examples), scored on the rest.
   c  no codebook: NMI / ARI of each response's first generated code vs the human first code.
+  split, open, curve: learning and abstention, see :mod:`evaluation_learning`.
 Every mode also reports precision by confidence level and how many wrong assignments the review
 flag catches against the share of responses it flags. Deterministic for a given seed.
 """
@@ -331,6 +332,9 @@ def evaluate_dataset(
         question = json.loads((path / "codebook.json").read_text(encoding="utf-8")).get("question")
         report["modes"]["c"] = _run_generated(engine, rows, CodingContext(coding_type="qualitative",
                                                                           question_text=question))
+    from .evaluation_learning import run_learning_modes  # split / open / curve
+
+    report["modes"].update(run_learning_modes(engine, rows, specs, ctx, modes, seed))
     return report
 
 
@@ -354,7 +358,7 @@ def format_report(report: dict, show_codebooks: bool = False) -> str:
     lines.append("-" * len(head))
     for rep in reports:
         for mode, m in rep["modes"].items():
-            if mode == "c":
+            if mode not in ("a",) and not mode.startswith("b"):
                 continue
             pl = m["precision_by_level"]
             lv = lambda k: f"{_f(pl[k]['precision'], 2)} ({pl[k]['n']})"  # noqa: E731
@@ -395,4 +399,7 @@ def format_report(report: dict, show_codebooks: bool = False) -> str:
                     lines.append(f"      {c['definition']}")
                     for ex in c["examples"]:
                         lines.append(f"      · {ex[:140]}")
+    from .evaluation_learning import format_learning
+
+    lines += format_learning(reports)
     return "\n".join(lines)

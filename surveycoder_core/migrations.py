@@ -295,6 +295,13 @@ def add_rate_limits(db: sqlite_utils.Database) -> None:
     )
 
 
+@migration(5)
+def add_no_code_examples(db: sqlite_utils.Database) -> None:
+    # Answers a human coded with none of the question's codes (an imported coded wave's blank rows, a
+    # codebook's `no_code_examples`): JSON list of texts, the learner's negatives for every code.
+    db.conn.execute("ALTER TABLE questions ADD COLUMN no_code_examples TEXT")
+
+
 def run_script(db: sqlite_utils.Database, script: str) -> None:
     """Run DDL statement by statement: ``executescript`` would COMMIT the open transaction."""
     for statement in script.split(";"):

@@ -12,13 +12,13 @@ import logging
 import os
 from collections.abc import Sequence
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import sqlite_utils
 
 from .answer_forms import is_catch_all
-from .codebooks import code_specs, has_codebook, save_drafts
+from .codebooks import code_specs, has_codebook, no_code_examples, save_drafts
 from .credits import charge
 from .engines.base import CodingContext, DraftCode, Engine
 from .errors import EngineError, InvalidStateError, NoDataError, SurveyCoderError
@@ -26,7 +26,7 @@ from .projects import get_question, set_question_status
 from .responses import Flag, canonical_texts, pending_canonical, save_codings
 from .review import flag_for_review
 from .sentiment import prime_for_coding
-from .store import write
+from .store import record_event, write
 
 log = logging.getLogger(__name__)
 
@@ -132,7 +132,9 @@ def coding_stage(db: sqlite_utils.Database, question_id: str, engine: Engine, ho
     set_question_status(db, question_id, "coding")
     specs = code_specs(db, question_id)
     names = {s.key: s.name for s in specs}
-    context = context_for(question)
+    # Every human-coded answer teaches: the codes' examples (codebook, reviews, an imported wave) and
+    # the answers a human coded with no code at all.
+    context = replace(context_for(question), no_code_examples=tuple(no_code_examples(db, question_id)))
     hooks.progress("coding", 0, total)
     try:
         coder = engine.prepare(specs, canonical_texts(db, question_id), context)
@@ -172,6 +174,16 @@ def coding_stage(db: sqlite_utils.Database, question_id: str, engine: Engine, ho
                 hooks.on_batch(db, done, total)
         charged_total += charged
         hooks.progress("coding", done, total)
+    estimate = getattr(coder, "estimated_agreement", None)
+    if estimate is not None:
+        with write(db):
+            # What the Review page shows after a recode: agreement expected on the answers not yet
+            # coded by a human, cross-validated on the human-coded ones (engines/embedded.py).
+            record_event(db, actor=hooks.actor, action="coding.estimate", project_id=question["project_id"],
+                         question_id=question_id,
+                         payload={"estimated_agreement": round(float(estimate), 4),
+                                  "training_answers": sum(len(s.examples) for s in specs),
+                                  "codebook_version": version})
     return charged_total
 
 

@@ -49,6 +49,26 @@ def _out(row: dict[str, Any], codes: dict[str, str], cats: dict[str, str]) -> di
     }
 
 
+KINDS = {"new_code": "New code", "reassign": "Reassign", "merge": "Merge", "definition_update": "Definition",
+         "split": "Split"}
+
+
+def suggestion_title(s: dict[str, Any]) -> str:
+    """The headline of a suggestion, as plain text: its kind, its target and its source agree."""
+    kind = s["type"]
+    if kind == "new_code":
+        return f"New code “{s['name']}”"
+    if kind == "split":
+        return f"Split “{s['name']}” out of “{s['source_code']}”"
+    if kind == "merge":
+        return f"Merge “{s['source_code']}” into “{s['target_code']}”"
+    if kind == "reassign":
+        return f"Move to “{s['target_code']}”" + (f" from “{s['source_code']}”" if s["source_code"] else "")
+    if kind == "definition_update":
+        return f"Sharper definition for “{s['target_code']}”"
+    return f"{KINDS.get(kind, kind)}: “{s['name']}”"
+
+
 def list_suggestions(db: sqlite_utils.Database, question_id: str, status: str | None = None) -> list[dict[str, Any]]:
     get_question(db, question_id)
     sql, params = "SELECT * FROM suggestions WHERE question_id = ?", [question_id]
@@ -347,5 +367,6 @@ def bulk_apply(db: sqlite_utils.Database, question_id: str, *, actor: str, sugge
                         "responses_reassigned": moved}}
 
 
-__all__ = ["apply_suggestion", "bulk_apply", "generate_suggestions", "list_suggestions",
-           "resolve_suggestion", "suggestion_summary", "suggestions_for_export", "undo_suggestion"]
+__all__ = ["KINDS", "apply_suggestion", "bulk_apply", "generate_suggestions", "list_suggestions",
+           "resolve_suggestion", "suggestion_summary", "suggestion_title", "suggestions_for_export",
+           "undo_suggestion"]

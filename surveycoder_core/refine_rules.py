@@ -29,6 +29,9 @@ SPLIT_SHARE = 0.5  # a code on at least this share of codable responses is "over
 SPLIT_MIN_RESPONSES = 10
 SPLIT_MAX_PER_CODE = 5
 MAX_EXAMPLES = 5
+# A theme among the answers no code fits becomes a new-code proposal when it recurs: two answers on a
+# small question (under SMALL_UNCODED of them), else at least 3 and 1 % of them.
+SMALL_UNCODED = 30
 # A code that states a stance ("Complaints about bill") holding answers of the opposite stance
 # groups praise with complaint, which reviewers reject: those answers get a code of their own.
 STANCE_MIN_RESPONSES = 3
@@ -75,9 +78,14 @@ def unit_rows(vectors: np.ndarray) -> np.ndarray:
     return vectors / np.where(norms == 0, 1.0, norms)
 
 
+def new_code_min_size(uncoded: int) -> int:
+    """How many unfitted answers must share a theme before it is proposed as a new code."""
+    return 2 if uncoded < SMALL_UNCODED else max(3, math.ceil(0.01 * uncoded))
+
+
 def new_code_rules(db: sqlite_utils.Database, q: dict[str, Any], engine: Engine,
                    code_ids_by_name: dict[str, str], categories: dict[str, str]) -> list[dict[str, Any]]:
-    """Cluster the responses no code fits; groups of ≥ max(3, 1% of them) become new codes.
+    """Cluster the responses no code fits; recurring themes (:func:`new_code_min_size`) become new codes.
 
     A cluster whose name matches an existing code becomes an assign_existing proposal instead.
     """
@@ -86,13 +94,13 @@ def new_code_rules(db: sqlite_utils.Database, q: dict[str, Any], engine: Engine,
     # Cluster each text once; duplicates of an uncoded text follow it.
     uncoded_ids = {u["id"] for u in uncoded}
     canonical = [r for r in uncoded if r["dedup_of"] not in uncoded_ids]
-    if len(canonical) < 3:
+    if len(canonical) < 2:
         return []
     dupes: dict[int, list[dict[str, Any]]] = {}
     for r in uncoded:
         if r["dedup_of"] in uncoded_ids:
             dupes.setdefault(r["dedup_of"], []).append(r)
-    min_size = max(3, math.ceil(0.01 * len(uncoded)))
+    min_size = new_code_min_size(len(uncoded))
     drafts = engine.generate_codebook([r["clean_text"] for r in canonical], question_context(q))
     taken: set[int] = set()
     out = []

@@ -11,22 +11,29 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Collection
+from collections.abc import Callable, Collection, Sequence
 from typing import Any
+
+import numpy as np
 
 import sqlite_utils
 
+from .codebooks import code_specs
+from .engines.base import Assignment, TextCoding
 from .errors import ConflictError, NotFoundError, ValidationError
 from .history import Capture, commit_change
 from .projects import get_question
 from .schemas import normalise_sentiment
 from .store import loads, now, one, rows, write
+from .teaching import teach_order
 
 SUFFICIENT_N = 30  # like consult: below this the agreement figure is "insufficient data"
 BENCHMARK_F1 = 0.75
 # A random audit sample measures the engine on the whole question: the flagged queue holds the
 # responses it was least sure of, so agreement on those alone understates how good it is.
 AUDIT_SIZE = 50
+# The teach queue is ordered this far ahead (each pick looks at every answer: cost grows with both).
+TEACH_BATCH = 100
 
 _FLAGGED_SQL = (
     "(r.needs_review = 1 OR r.status = 'uncoded' OR EXISTS (SELECT 1 FROM assignments la"
@@ -104,6 +111,44 @@ def review_queue(db: sqlite_utils.Database, question_id: str, *, reasons: list[s
         params.append(code_id)
     found = rows(db, sql + " ORDER BY r.position", params)
     return _queue_items(db, question_id, found, set(reasons) if reasons else None)
+
+
+def _as_coding(response: dict[str, Any], assigned: list[dict[str, Any]]) -> TextCoding:
+    """A stored response as the engine left it (scores, candidates), for the teach order."""
+    return TextCoding(
+        assignments=[Assignment(a["code_id"], a["sentiment"], float(a["score"] if a["score"] is not None else 1.0),
+                                a["confidence"] or "high") for a in assigned],
+        candidates=[(k, float(v)) for k, v in loads(response["candidates"], [])])
+
+
+def teach_queue(db: sqlite_utils.Database, question_id: str, embed: Callable[[Sequence[str]], np.ndarray],
+                size: int = TEACH_BATCH) -> list[dict[str, Any]]:
+    """The unreviewed answers that teach the engine most, best first (:func:`teaching.teach_order`):
+    uncertain, of codes with few human examples, and unlike each other and what was reviewed."""
+    get_question(db, question_id)
+    pool = rows(db, "SELECT r.* FROM responses r WHERE r.question_id = ? AND r.status != 'no_data'"
+                    " AND r.dedup_of IS NULL ORDER BY r.position", (question_id,))
+    if not pool:
+        return []
+    assigned = _assignments(db, [r["id"] for r in pool])
+    # A human's code carries no score: a reviewed answer is certain.
+    codings = [_as_coding(r, assigned[r["id"]]) for r in pool]
+    counts = {s.key: len(s.examples) for s in code_specs(db, question_id)}
+    vectors = np.asarray(embed([r["clean_text"] for r in pool]))
+    order = teach_order(codings, vectors, size, reviewed=[bool(r["reviewed"]) for r in pool],
+                        examples_per_code=counts)
+    return _queue_items(db, question_id, [pool[i] for i in order], None)
+
+
+def estimated_agreement(db: sqlite_utils.Database, question_id: str) -> dict[str, Any] | None:
+    """The engine's expected agreement with people on the answers it coded in its last run
+    (cross-validated on the human-coded answers, recorded by the coding stage), or None."""
+    get_question(db, question_id)
+    row = one(db, "SELECT payload, created_at FROM events WHERE question_id = ? AND action = 'coding.estimate'"
+              " ORDER BY id DESC LIMIT 1", (question_id,))
+    if row is None:
+        return None
+    return {**loads(row["payload"], {}), "created_at": row["created_at"]}
 
 
 def _queue_items(db: sqlite_utils.Database, question_id: str, found: list[dict[str, Any]],

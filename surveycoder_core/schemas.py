@@ -109,6 +109,9 @@ class CodebookIn(BaseModel):
     model_config = ConfigDict(extra="ignore")
 
     categories: list[CategoryIn]
+    # Ours (additive): answers a human coded with none of these codes (an earlier wave's uncoded
+    # answers); the engine learns from them what fits no code. No cap, like ``examples``.
+    no_code_examples: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _fold_repeated_code_names(self) -> CodebookIn:

@@ -34,25 +34,25 @@ def _store_request(
     db: Any, request: CodeRequest, ingest: IngestResult, *, org_id: str, actor: str, source: str,
     project_id: str | None = None,
 ) -> tuple[str, str]:
-    """Create (or extend) a project with one question holding the ingested responses."""
-    if project_id is None:
-        project_id = projects.create_project(
-            db, name=_project_name(request), language=request.language, coding_type=request.coding_type,
-            country=request.country, category=request.category, source=source, org_id=org_id, actor=actor)
-    question_id = projects.create_question(
-        db, project_id=project_id, text=request.question_text or "", coding_type=request.coding_type,
-        language=request.language, coding_guidance=request.coding_guidance, actor=actor)
+    """Create (or extend) a project with one question holding the ingested responses.
+
+    One transaction: a codebook that cannot be stored leaves no project, question or response behind.
+    """
     with write(db):
+        if project_id is None:
+            project_id = projects.create_project(
+                db, name=_project_name(request), language=request.language, coding_type=request.coding_type,
+                country=request.country, category=request.category, source=source, org_id=org_id, actor=actor)
+        question_id = projects.create_question(
+            db, project_id=project_id, text=request.question_text or "", coding_type=request.coding_type,
+            language=request.language, coding_guidance=request.coding_guidance, actor=actor)
         insert_responses(db, question_id, ingest)
         if request.codebook is not None:
             save_given_codebook(db, question_id, request.codebook, actor)
-            projects_status = "codebook_ready"
-        else:
-            projects_status = "pending"
         record_event(db, actor=actor, action="responses.import", project_id=project_id, question_id=question_id,
                      payload={"responses": len(ingest.items), "unique": len(ingest.unique)})
-    if projects_status != "pending":
-        projects.set_question_status(db, question_id, projects_status)
+        if request.codebook is not None:
+            projects.set_question_status(db, question_id, "codebook_ready")
     return project_id, question_id
 
 

@@ -82,3 +82,52 @@ def test_help_lists_every_command(tmp_path: Path) -> None:
     proc = run_cli("--help", cwd=tmp_path)
     for command in ("code", "serve", "worker", "keys", "eval", "sample"):
         assert command in proc.stdout
+
+
+def _write_coded_wave(path: Path, n: int, seed: int) -> list[tuple[str, set[str]]]:
+    """A coded earlier wave in the columns_by_mention layout, with opaque code names."""
+    from .synthetic import make_texts
+
+    name = {"price": "Code A", "staff": "Code B", "waiting": "Code C", "cleanliness": "Code D", "app": "Code E"}
+    data = [(t, {name[x] for x, _ in truth}) for t, truth in make_texts(n, seed)]
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["respondent_id", "text", "mention_1", "mention_2"])
+        for i, (t, codes) in enumerate(data):
+            w.writerow([f"W{i}", t, *sorted(codes), *[""] * (2 - len(codes))])
+    return data
+
+
+def test_code_with_a_coded_earlier_wave_as_training(tmp_path: Path) -> None:
+    from .synthetic import make_texts
+
+    _write_coded_wave(tmp_path / "wave1.csv", 300, seed=31)
+    new = [(t, truth) for t, truth in make_texts(40, seed=32)]
+    with (tmp_path / "wave2.csv").open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["id", "comment"])
+        for i, (t, _) in enumerate(new):
+            w.writerow([f"N{i}", t])
+    proc = run_cli("code", str(tmp_path / "wave2.csv"), "--train", str(tmp_path / "wave1.csv"), "--db",
+                   str(tmp_path / "x.db"), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    assert "training: 300 coded answers" in proc.stderr and "5 codes" in proc.stderr
+    out = json.loads(proc.stdout)
+    name = {"price": "Code A", "staff": "Code B", "waiting": "Code C", "cleanliness": "Code D", "app": "Code E"}
+    assert {c["name"] for cat in out["data"]["codebook"] for c in cat["codes"]} == set(name.values())
+    right = sum({c["name"] for c in r["codes"]} == {name[x] for x, _ in truth}
+                for r, (_, truth) in zip(out["data"]["results"], new))
+    assert right >= 0.8 * len(new), right  # the opaque names alone teach nothing: this was learnt
+
+
+def test_train_codes_must_be_in_the_given_codebook(tmp_path: Path) -> None:
+    _write_coded_wave(tmp_path / "wave1.csv", 30, seed=33)
+    book = tmp_path / "book.json"
+    book.write_text(json.dumps({"categories": [{"name": "T", "codes": [{"name": "Code A"}, {"name": "Code B"}]}]}))
+    req = tmp_path / "req.json"
+    req.write_text(json.dumps({"responses": SEED_BRAND_EXAMPLE}), encoding="utf-8")
+    proc = run_cli("code", str(req), "--codebook", str(book), "--train", str(tmp_path / "wave1.csv"), "--db",
+                   str(tmp_path / "x.db"), cwd=tmp_path)
+    assert proc.returncode == 1
+    err = json.loads(proc.stdout)["error"]
+    assert err["code"] == "VALIDATION_ERROR" and "Code C" in err["message"] and "not in the codebook" in err["message"]

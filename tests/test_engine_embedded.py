@@ -240,7 +240,7 @@ def test_broad_code_competes_for_its_category(engine):
     coder = engine.prepare(book, CORPUS, CodingContext())
     if GENERAL_GAP is None:
         return
-    assert [g for g, _ in coder.general_groups] == [0]
+    assert [g for g, _ in coder.rep.general_groups] == [0]
     texts = STAFF_POS[:3]
     S = coder._zs_scores(texts, engine.embed(texts))
     assert (S[:, 0] >= S[:, 1] - GENERAL_GAP - 1e-9).all()

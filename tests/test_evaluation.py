@@ -97,3 +97,37 @@ def test_sentiment_is_also_scored_per_source_question(tmp_path):
     overall = sum(v["accuracy"] * v["n"] for v in by_q.values()) / a["sentiment_n"]
     assert abs(overall - a["sentiment_acc"]) < 1e-9
     assert "sentiment by question: Q1" in format_report({"dataset": "toy", "modes": {"a": a}})
+
+
+def test_learning_modes_split_open_curve(tmp_path):
+    from surveycoder_core.evaluation_learning import plain_baseline, set_scores
+
+    d = _write(tmp_path)
+    rep = evaluate_dataset(d, modes=("split", "open", "curve"), seed=0)
+    split = rep["modes"]["split"]
+    assert split["n_train"] + split["n"] == 37 and split["micro_f1"] >= 0.8
+    assert 0.0 <= split["plain"]["micro_f1"] <= 1.0
+    for kind in ("open_zs", "open_ex"):
+        m = rep["modes"][kind]
+        assert m["kept_codes"] == 2 and m["missing_codes"] == 1 and 0 < m["out_of_codebook"] <= 12
+        assert m["left_share"] is not None and 0.0 <= m["in_f1"] <= 1.0
+    curve = rep["modes"]["curve"]
+    assert curve["steps"] == [] or len(curve["teach"]) == len(curve["steps"])
+    text = format_report([rep])
+    assert "split: half coded" in text and "open: codebook lacks" in text
+    # The plain baseline is the issue's: TF-IDF + one-vs-rest LinearSVC, decision > 0.
+    got = plain_baseline(["cheap price", "rude staff"] * 5, [{"p"}, {"s"}] * 5, ["cheap price", "rude staff"])
+    assert got == [{"p"}, {"s"}]
+    assert set_scores([{"a"}, {"b"}], [{"a"}, set()])["micro_f1"] == 2 / 3
+
+
+def test_curve_compares_the_teach_order_with_random(tmp_path):
+    from surveycoder_core.engines.embedded import EmbeddedEngine
+    from surveycoder_core.engines.base import CodingContext
+    from surveycoder_core.evaluation import load_dataset
+    from surveycoder_core.evaluation_learning import run_curve
+
+    rows, specs = load_dataset(_write(tmp_path))
+    out = run_curve(EmbeddedEngine(), rows, specs, CodingContext(), 0, steps=(6, 12))
+    assert out["steps"] == [6, 12] and len(out["teach"]) == len(out["random"]) == 2
+    assert all(0.0 <= f <= 1.0 for f in out["teach"] + out["random"])

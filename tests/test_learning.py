@@ -68,3 +68,23 @@ def test_api_examples_take_the_same_path(tmp_path: Path, engine) -> None:
     assert specs["Accessibility"] == LIFT[:3]
     unseen = _codes_of(via_api, [f"r{i}" for i in range(3, 6)])
     assert all("Accessibility" in codes for codes in unseen.values()), unseen
+
+
+def test_every_reviewed_answer_teaches_no_cap_and_no_code_reviews_too(db_path: Path, engine) -> None:
+    from surveycoder_core.codebooks import no_code_examples
+
+    texts = [f"the lift was broken on floor {i}" for i in range(70)] + ["the weather was nice", "my cat is ill"]
+    req = CodeRequest.model_validate({"responses": [{"id": f"r{i}", "text": t} for i, t in enumerate(texts)],
+                                      "codebook": CODEBOOK})
+    data = service.code_request(req, db_path=db_path, engine=engine).data
+    qid = data.question_id
+    with session(db_path) as db:
+        access = one(db, "SELECT id FROM codes WHERE question_id = ? AND name = 'Accessibility'", (qid,))["id"]
+        for i in range(72):
+            row = one(db, "SELECT id, version FROM responses WHERE question_id = ? AND respondent_id = ?",
+                      (qid, f"r{i}"))
+            codes = [{"code_id": access, "sentiment": "Negative"}] if i < 70 else []
+            reviews.decide_review(db, qid, row["id"], codes=codes, actor="alice", expected_version=row["version"])
+        learned = {s.name: s.examples for s in code_specs(db, qid)}
+        assert len(learned["Accessibility"]) == 70  # more than the old cap of 50
+        assert set(no_code_examples(db, qid)) == {"the weather was nice", "my cat is ill"}

@@ -302,3 +302,15 @@ def test_opposite_stance_names() -> None:
     assert opposite_stance_name("Complaints about bill", "Positive") == "Praise for bill"
     assert opposite_stance_name("Praise for staff", "Negative") == "Complaints about staff"
     assert opposite_stance_name("Fast speed", "Negative") == "Fast speed (complaints)"
+
+
+def test_every_suggestion_kind_is_titled_by_its_own_fields() -> None:
+    from surveycoder_core.refine import suggestion_title
+
+    base = {"name": "General complaints (praise)", "source_code": "General complaints", "target_code": None}
+    assert suggestion_title({**base, "type": "split"}) == "Split “General complaints (praise)” out of “General complaints”"
+    assert "None" not in suggestion_title({**base, "type": "split"})
+    assert suggestion_title({**base, "type": "new_code"}) == "New code “General complaints (praise)”"
+    assert suggestion_title({"type": "definition_update", "name": "X", "target_code": "X", "source_code": None}) \
+        == "Sharper definition for “X”"
+    assert suggestion_title({"type": "merge", "name": "B", "source_code": "A", "target_code": "B"}) == "Merge “A” into “B”"

@@ -30,6 +30,9 @@ class CodingContext:
     language: str = "en"
     question_text: str | None = None
     guidance: str | None = None
+    # Answers a human coded with no code of the codebook (a review that removed every code): the
+    # learner takes them as negatives for every code, so it learns what fits none.
+    no_code_examples: tuple[str, ...] = ()
 
 
 @dataclass

@@ -4,26 +4,34 @@ How it codes (``prepare`` builds the "coding manual" once, ``code`` applies it b
 
 * Every code is represented by the embedding of its cleaned name (with its category) and definition,
   plus the content words of its name (a code's own words appearing in a text is strong evidence).
-* Without human examples, a text's score for a code is the cosine between mean-centred vectors
-  plus a lexical bonus, turned into probabilities with a softmax; the code prior is re-estimated
-  over the question's answers (damped EM: human codes are far from balanced). Catch-all codes
-  ("Other", "Anecdotes/miscellaneous") take the answers whose best real code is weak; a category's
-  broad code ("Staff: General") competes for what its specific siblings match (GENERAL_GAP).
-* With examples (``CodeSpec.examples``), a logistic regression on [embedding, TF-IDF] learns the
-  codes (each code's name counts as one more example); its prior is re-estimated on the question
-  (damped EM) and it is retrained once on the confidently coded answers (self-training).
-* Texts are split into clauses: the whole text gives the main code, a clause whose best code is
-  different and clearly supported adds a further code (multi-label), as does a runner-up code of
-  the whole text that keeps SECOND_MIN_PROB of the probability; and each code's sentiment is
-  read from the clause that carries it (VADER + a sentiment model learnt from the question itself).
-* ``score`` is a calibrated probability: a logistic map of the evidence fitted once on the
-  benchmark sets pooled (``benchmarks/fit_calibration.py``), so "high" means the same everywhere.
+* Without human examples (zero-shot), a text's score for a code is the cosine between mean-centred
+  vectors plus a lexical bonus, turned into probabilities with a softmax; the code prior is
+  re-estimated over the question's answers (damped EM: human codes are far from balanced). Catch-all
+  codes ("Other", "Anecdotes/miscellaneous") take the answers whose best real code is weak; a
+  category's broad code ("Staff: General") competes for what its specific siblings match (GENERAL_GAP).
+* Every human-coded answer teaches (``CodeSpec.examples``: codebook examples, reviews, an imported
+  coded wave; an answer listed under several codes is a positive for each; answers a human coded with
+  no code, ``CodingContext.no_code_examples``, are negatives for all). How it learns depends on how
+  many there are (``embedded_learner``): from OVR_MIN_EXAMPLES examples per code, one calibrated
+  linear SVM per code (one-vs-rest); below, a softmax model adapted to the question (prior EM,
+  self-training); when fewer than half the codes have examples, the examples sharpen the zero-shot
+  code vectors.
+* One-vs-rest coding: a code is given when its calibrated probability (its own sigmoid, fitted on the
+  question) reaches 0.5; a clause of a long answer counts for the answer (less POOL_MARGIN); an answer
+  no code reaches 0.5 on gets its likeliest code only if that reaches FIT_FLOOR, else no code at all
+  (``no_code_fit``: it fits no code of the codebook and may need a new one).
+* Zero-shot and softmax coding: the whole text gives the main code, a clause whose best code is
+  different and clearly supported adds a further code (multi-label), as does a runner-up code that
+  keeps SECOND_MIN_PROB of the probability. ``score`` is a logistic map of the evidence fitted once on
+  the benchmark sets pooled (``calibration.CALIBRATION``), so "high" means the same everywhere.
+* Each code's sentiment is read from the clause that carries it (VADER + a sentiment model learnt
+  from the question itself).
 * Review ranking: ``prepare`` codes a sample of the question and keeps the REVIEW_SHARE quantile of
   each answer's review priority (weakest calibrated score, less a penalty per extra code) as
-  ``TextCoding.review_cut``; review.py flags the answers
-  below it (the least certain quarter of the question), so the review queue stays a minority.
-* A text with no letters, or whose best support is among the weakest 3 % of the question, gets no
-  code (review flags it ``no_code_fit``).
+  ``TextCoding.review_cut``; review.py flags the answers below it (the least certain quarter of the
+  question), so the review queue stays a minority.
+* A text with no letters, or (zero-shot, softmax) whose best support is among the weakest 3 % of the
+  question, gets no code (review flags it ``no_code_fit``).
 
 Every constant below was measured with ``benchmarks/eval_quality.py`` on all benchmark sets and
 kept only if it helped across them (see the comments on each).
@@ -35,10 +43,8 @@ import math
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 import numpy as np
-from scipy import sparse
 
 from ..answer_forms import answer_form, is_general_code, subject_words
 from ..clauses import split_clauses
@@ -56,14 +62,32 @@ from .base import (
     TextCoding,
     confidence_label,
 )
+from .calibration import CALIBRATION, pooled_score
+from .code_prototypes import GENERAL_GAP, represent_codes
+from .embedded_learner import (
+    EMBEDDING_WEIGHT,
+    OVR_MIN_EXAMPLES,
+    SOFTMAX_EMBEDDING_WEIGHT,
+    OneVsRestLearner,
+    SoftmaxLearner,
+    TextFeatures,
+    reestimate_prior,
+    softmax_agreement,
+    training_rows,
+    unit_rows,
+)
+
+__all__ = ["CALIBRATION", "GENERAL_GAP", "EmbeddedCoder", "EmbeddedEngine"]
 
 # ---- tuning constants (measured on the benchmark sets, kept identical for every dataset) ----
-LEX_WEIGHT = 0.3  # bonus per matched code word (scaled by 1/sqrt(#code words))
 ZS_TEMPERATURE = 0.06  # softmax temperature over zero-shot scores
-ZS_REFINE = 0.0  # zero-shot prototype refinement from confident answers (measured: mixed, off)
-ZS_REFINE_SHARE = 0.3
 ZS_PRIOR_DAMP = 0.7  # zero-shot: damped EM re-estimation of the code prior over the question (0 = off)
-ZS_MIN_SIM = 0.05  # small questions: below this best zero-shot score nothing fits
+ZS_MIN_SIM = 0.05  # the relative fit floor (below) never exceeds this best zero-shot score
+# Small questions (under 20 answers: no question statistics to lean on): below this best zero-shot
+# score (uncentred cosine + code-word bonus) nothing fits. Measured on 150 random 2-code codebooks per
+# benchmark set, 10 answers each, half of them about other codes: micro-F1 0.534 at 0.05, 0.557 at
+# 0.15 (0.554 at 0.12, 0.555 at 0.2), out-of-codebook answers left uncoded 22 % -> 58 %.
+SMALL_ZS_MIN_SIM = 0.15
 SUP_MIN_PROB = 0.12  # small questions with examples: below this nothing fits
 # On a real question the fit floor is relative: answers whose best support is in the weakest
 # NO_FIT_QUANTILE of the question's answers (and below the absolute floor) get no code. Raw cosine
@@ -73,16 +97,6 @@ NO_FIT_QUANTILE = 0.03
 # zero-shot, they take the answers whose best real code is weak: their score is this quantile of
 # the question's best real-code scores.
 CATCHALL_QUANTILE = 0.35
-_CATCHALL_WORDS = frozenset(
-    {"other", "others", "misc", "miscellaneous", "general", "anecdotes", "anecdote", "anything", "else",
-     "none", "na", "n", "a", "uncategorised", "uncategorized", "unclassified", "various", "comments"}
-)
-# Zero-shot, a category's broad code ("Staff: General", "AMBIENCE#GENERAL", a code named like its
-# category) scores at least its best sibling's score minus this gap (None = off). Measured, micro-F1
-# mode a (2,000-answer samples): NHS 0.244 -> 0.262, SemEval16 sentences 0.326 -> 0.329, reviews
-# 0.477 -> 0.479, others unchanged (no broad codes); gap 0.02 hurt NHS, 0.1 gained less.
-GENERAL_GAP: float | None = 0.05
-_GENERAL_WORDS = frozenset({"general", "overall"})
 EXTRA_MIN_PROB = 0.3  # a clause's own code must reach this to be added as a further code
 EXTRA_MIN_WORDS = 3
 EXTRA_MIN_SCORE = 0.25  # ... and (zero-shot) its calibrated score this
@@ -92,15 +106,6 @@ EXTRA_MIN_SCORE = 0.25  # ... and (zero-shot) its calibrated score this
 # Banking77 a 0.514 -> 0.519, NHS a 0.283 -> 0.286; 0.2 cost Banking77 b10 0.007, 0.35 gained less,
 # also adding it when the runner-up holds 70-85 % of the best's probability gained nothing.
 SECOND_MIN_PROB: float | None = 0.3
-NAME_AS_EXAMPLE = True  # with examples: also use each code's name as an example (measured: helps on all sets)
-NAME_REPEAT = 1  # ... counted this many times
-ZS_BLEND = 0.0  # with examples: zero-shot evidence in a product of experts (measured: hurt Banking77, off)
-PRIOR_DAMP = 0.5
-SELF_TRAIN_FRAC = 0.5
-SELF_TRAIN_MAX = 3000  # cap on self-training rows (speed on 10k-answer questions)
-LR_C = 10.0
-LR_MAX_ITER = 150
-TFIDF_MAX_FEATURES = 20000
 N_CANDIDATES = 4
 # Review: the least certain share of a question's answers is flagged (review.py), ranked by each
 # answer's weakest calibrated score less a penalty per extra code (review.review_priority). A relative cut keeps the review queue a workable minority on
@@ -109,6 +114,17 @@ N_CANDIDATES = 4
 # sentiments did worse). The cut is the REVIEW_SHARE quantile over a sample coded at prepare time.
 REVIEW_SHARE = 0.25
 REVIEW_SAMPLE = 800
+
+
+# One-vs-rest (many examples): an answer whose likeliest code stays under 0.5 still gets it from this
+# probability on; below it no code fits. A clause's decision counts for its whole answer less
+# POOL_MARGIN (a long answer's aside is weaker evidence than a short answer about one thing).
+FIT_FLOOR = 0.2
+# A learner replaces the (example-sharpened) code prototypes only from this many examples per code on
+# average: with one or two, the names carry more. Measured (mode curve, Banking77, 50 random reviews
+# for 77 codes): 0.350 with the softmax learner, 0.561 with prototypes (zero-shot 0.519).
+SUPERVISED_MIN_MEAN = 3
+POOL_MARGIN = 0.25
 
 
 _WORDISH = re.compile(r"[^\W\d_]{2,}")
@@ -124,31 +140,16 @@ def _softmax(x: np.ndarray, t: float) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def _reestimate_prior(P: np.ndarray, damp: float, rounds: int = 20) -> tuple[np.ndarray, np.ndarray]:
-    """Damped EM for how common each code is among the answers (codes are far from balanced,
-    a uniform start is not): returns (class shares, re-weighted probabilities)."""
-    n_codes = P.shape[1]
-    pi0 = np.full(n_codes, 1.0 / n_codes)
-    pi, Q = pi0.copy(), P
-    for _ in range(rounds):
-        Q = P * (pi / pi0) ** damp
-        Q /= Q.sum(axis=1, keepdims=True)
-        pi = Q.mean(axis=0)
-    return pi, Q
-
-
 def _unit(m: np.ndarray) -> np.ndarray:
-    return m / np.maximum(np.linalg.norm(m, axis=1, keepdims=True), 1e-9)
-
-
-@dataclass
-class _Features:
-    emb: np.ndarray  # centred unit vectors
-    tfidf: sparse.csr_matrix | None
+    return unit_rows(m)
 
 
 class EmbeddedCoder:
-    """The coding manual for one question: built by ``EmbeddedEngine.prepare``, applied by ``code``."""
+    """The coding manual for one question: built by ``EmbeddedEngine.prepare``, applied by ``code``.
+
+    ``regime`` says how it learnt: "zero_shot", "prototype" (examples for few codes), "softmax" (few
+    examples per code) or "ovr" (one-vs-rest, many examples).
+    """
 
     def __init__(
         self,
@@ -163,13 +164,18 @@ class EmbeddedCoder:
         self.context = context
         self.keys = [c.key for c in self.codes]
         n_codes = len(self.codes)
-        self.supervised = False
+        self.regime = "zero_shot"
         self.floor = ZS_MIN_SIM
         self.raw_med, self.raw_sd = 0.0, 1.0
         self.record: list | None = None  # evaluation hook: collects calibration features
         self.n_examples = sum(len(c.examples) for c in self.codes) / max(1, len(self.codes))
         self.sentiment_model: QuestionSentiment | None = None
         self.review_cut: float | None = None  # weakest-score cut for the review flag (review.py)
+        # Agreement with people expected on the answers not yet coded by a human, cross-validated on
+        # the human-coded ones (supervised regimes): what the Review page shows after a recode.
+        self.estimated_agreement: float | None = None
+        self.features: TextFeatures | None = None
+        self.learner: OneVsRestLearner | SoftmaxLearner | None = None
         if not self.codes:
             return
         corpus = [t for t in dict.fromkeys(t for t in texts if t and t.strip())]
@@ -184,108 +190,50 @@ class EmbeddedCoder:
             self.mu = ex_emb.mean(axis=0)
         else:
             self.mu = None
+        self.rep = represent_codes(self.codes, lambda t: self._centre(engine.embed(t)))
+        self.catchall = self.rep.catchall
 
-        code_texts = []
-        for c in self.codes:
-            name = clean_code_name(c.name)
-            cat = clean_code_name(c.category or "")
-            code_texts.append(f"{cat} {name}".strip() if cat and cat not in name else name)
-        defs = [c.definition or "" for c in self.codes]
-        cv = self._centre(engine.embed(code_texts))
-        if any(defs):
-            dv = self._centre(engine.embed([d or t for d, t in zip(defs, code_texts)]))
-            has_def = np.array([1.0 if d else 0.0 for d in defs], dtype=np.float32)[:, None]
-            cv = _unit(cv + 0.5 * has_def * dv)
-        self.code_vecs = cv
-        self.code_stems = [content_stems(clean_code_name(c.name)) for c in self.codes]
-        # "General" under a topic category ("Access") means "Access: general", not a catch-all; a
-        # category shared by every code ("restaurant aspect") says nothing about the topic.
-        topical = len({c.category for c in self.codes}) > 1
-        self.catchall = np.array(
-            [
-                bool(set(clean_code_name(c.name).split()) <= _CATCHALL_WORDS)
-                and not (topical and not set(clean_code_name(c.category or "").split()) <= _CATCHALL_WORDS)
-                for c in self.codes
-            ],
-            dtype=bool,
-        )
-        self.catchall_level: float | None = None
         # Codebooks shaped like the generated ones (with "General satisfaction"-style codes for answers
         # that name no topic) keep topic and verdict apart when coding; other codebooks are left as given.
         self.general = np.array([is_general_code(c.name) for c in self.codes], dtype=bool)
         self.subject = subject_words(context.question_text)
         if not any(clean_code_name(c.name).startswith("general ") for c, g in zip(self.codes, self.general) if g):
             self.general[:] = False
-        # A category's broad code ("Staff: General", "AMBIENCE#GENERAL", "Care received" under "Care
-        # received") covers what its specific siblings cover: zero-shot, it competes for an answer at
-        # GENERAL_GAP below the best sibling (humans use broad codes far more than name matching does).
-        self.general_groups: list[tuple[int, np.ndarray]] = []
-        if GENERAL_GAP is not None:
-            by_cat: dict[str, list[int]] = {}
-            for i, c in enumerate(self.codes):
-                by_cat.setdefault(clean_code_name(c.category or ""), []).append(i)
-            for cat, members in by_cat.items():
-                if not cat or len(members) < 2:
-                    continue
-                cat_words = set(cat.split())
-                for i in members:
-                    nm = clean_code_name(self.codes[i].name)
-                    rest = set(nm.split()) - cat_words
-                    if (nm == cat or rest <= _GENERAL_WORDS) and not self.catchall[i]:
-                        sib = np.array([j for j in members if j != i and not self.catchall[j]])
-                        if len(sib):
-                            self.general_groups.append((i, sib))
-
-        # Supervised path when most codes have examples; codes without get their own name as one.
         with_ex = {i for i, _ in examples}
-        self.supervised = n_codes >= 2 and len(with_ex) >= max(2, 0.5 * n_codes)
-        self.model = None
-        self.log_prior_shift = np.zeros(n_codes)
-        self.tfidf = None
-        if self.supervised:
-            self._fit_supervised(corpus, emb_corpus, examples, ex_emb, code_texts)
+        enough = len(examples) >= SUPERVISED_MIN_MEAN * n_codes
+        if n_codes >= 2 and len(with_ex) >= max(2, 0.5 * n_codes) and enough:
+            self.regime = "ovr" if len(examples) / len(with_ex) >= OVR_MIN_EXAMPLES else "softmax"
+        if self.regime == "ovr":
+            self._fit_ovr(corpus, emb_corpus)
+        elif self.regime == "softmax":
+            self._fit_softmax(corpus, emb_corpus, examples)
         elif examples:
-            # Few examples: fold them into the code prototypes (name vector + example centroid).
+            # Few codes with examples: fold them into the code prototypes (name vector + example centroid).
+            self.regime = "prototype"
             for i in with_ex:
                 rows = [j for j, (ci, _) in enumerate(examples) if ci == i]
                 proto = self._centre(ex_emb[rows]).mean(axis=0, keepdims=True)
-                self.code_vecs[i] = _unit(self.code_vecs[i : i + 1] + _unit(proto))[0]
-        if not self.supervised and ZS_REFINE > 0 and len(corpus) >= 50:
-            # Transductive refinement: pull each code vector towards the answers it claims most
-            # confidently (the top share by margin), so the code speaks the question's language.
-            sample = corpus[:3000]
-            Xs = self._centre(emb_corpus[: len(sample)])
-            S0 = self._zs_scores(sample, emb_corpus[: len(sample)])
-            top2 = np.sort(S0, axis=1)[:, -2:] if n_codes > 1 else np.hstack([S0, S0])
-            margin = top2[:, 1] - top2[:, 0]
-            pred = S0.argmax(axis=1)
-            for k in range(n_codes):
-                idx = np.where(pred == k)[0]
-                if len(idx) < 3:
-                    continue
-                take = idx[np.argsort(-margin[idx], kind="stable")][: max(3, int(len(idx) * ZS_REFINE_SHARE))]
-                proto = _unit(Xs[take].mean(axis=0, keepdims=True))
-                self.code_vecs[k] = _unit(self.code_vecs[k : k + 1] + ZS_REFINE * proto)[0]
-        self.sentiment_model = None
+                self.rep.vecs[i] = _unit(self.rep.vecs[i : i + 1] + _unit(proto))[0]
         if context.coding_type != "qualitative_topics" and len(corpus) >= 50:
             # Learn from clauses: the model reads clauses at coding time, and a long answer with
             # praise and complaint would teach it nothing as one unit.
             units = list(dict.fromkeys(c for t in corpus[:5000] for c in split_clauses(t)))[:8000]
             self.sentiment_model = QuestionSentiment().fit(units, self._centre(engine.embed(units)))
+        zero_shot = self.regime in ("zero_shot", "prototype")
         self.zs_log_prior = np.zeros(n_codes)
-        if not self.supervised and self.catchall.any() and not self.catchall.all() and len(corpus) >= 20:
+        if zero_shot and self.catchall.any() and not self.catchall.all() and len(corpus) >= 20:
             sample = corpus[:3000]
             S0 = self._zs_scores(sample, emb_corpus[: len(sample)])
             # Its expected share shrinks with the number of codes (a fair share, 1.75 / #codes).
             q = min(CATCHALL_QUANTILE, 1.75 / n_codes)
-            self.catchall_level = float(np.quantile(S0[:, ~self.catchall].max(axis=1), q))
-        if not self.supervised and ZS_PRIOR_DAMP > 0 and len(corpus) >= 50:
+            self.rep.catchall_level = float(np.quantile(S0[:, ~self.catchall].max(axis=1), q))
+        if zero_shot and ZS_PRIOR_DAMP > 0 and len(corpus) >= 50:
             sample = corpus[:3000]
             P = _softmax(self._zs_scores(sample, emb_corpus[: len(sample)]), ZS_TEMPERATURE) + 1e-6
-            pi, _ = _reestimate_prior(P, ZS_PRIOR_DAMP)
+            pi, _ = reestimate_prior(P, ZS_PRIOR_DAMP)
             self.zs_log_prior = ZS_PRIOR_DAMP * np.log(pi / (1.0 / n_codes))
-        self.floor = SUP_MIN_PROB if self.supervised else ZS_MIN_SIM
-        if len(corpus) >= 20:
+        self.floor = SUP_MIN_PROB if self.regime == "softmax" else ZS_MIN_SIM if len(corpus) >= 20 else SMALL_ZS_MIN_SIM
+        if len(corpus) >= 20 and self.regime != "ovr":
             sample = corpus[:3000]
             _, best = self._proba(sample, emb_corpus[: len(sample)])
             self.floor = min(self.floor, float(np.quantile(best, NO_FIT_QUANTILE)))
@@ -300,106 +248,60 @@ class EmbeddedCoder:
         if progress:
             progress(1, 1)
 
-    # ------------------------------------------------------------------ features
+    @property
+    def supervised(self) -> bool:
+        return self.regime in ("softmax", "ovr")
 
     def _centre(self, m: np.ndarray) -> np.ndarray:
         if self.mu is None or m.shape[0] == 0:
             return _unit(m)
         return _unit(m - self.mu)
 
-    def _features(self, texts: list[str], emb: np.ndarray | None = None) -> _Features:
-        e = self._centre(self.engine.embed(texts) if emb is None else emb)
-        tf = self.tfidf.transform(texts) if self.tfidf is not None else None
-        return _Features(e, tf)
+    def _matrix(self, texts: list[str], emb: np.ndarray | None = None):
+        assert self.features is not None
+        return self.features.transform(texts, self.engine.embed(texts) if emb is None else emb)
 
-    def _stack(self, f: _Features) -> sparse.csr_matrix:
-        return sparse.hstack([sparse.csr_matrix(f.emb), f.tfidf]).tocsr()
+    # ------------------------------------------------------------------ learning
 
-    # ------------------------------------------------------------------ supervised
+    def _fit_features(self, texts: list[str], corpus: list[str], emb_corpus: np.ndarray, weight: float) -> None:
+        fit_texts = corpus + texts
+        vectors = np.vstack([emb_corpus, self.engine.embed(texts)]) if corpus else self.engine.embed(texts)
+        centre = self.mu if self.mu is not None else vectors.mean(axis=0)
+        self.features = TextFeatures(embedding_weight=weight).fit(fit_texts, vectors, centre=centre)
 
-    def _fit_supervised(self, corpus, emb_corpus, examples, ex_emb, code_texts) -> None:
-        from sklearn.feature_extraction.text import TfidfVectorizer
-        from sklearn.linear_model import LogisticRegression
+    def _fit_ovr(self, corpus: list[str], emb_corpus: np.ndarray) -> None:
+        texts, Y = training_rows(self.codes, self.context.no_code_examples)
+        self._fit_features(texts + self.rep.texts, corpus, emb_corpus, EMBEDDING_WEIGHT)
+        # Every code's own name is one more positive (trained on, never scored).
+        learner = OneVsRestLearner().fit(self._matrix(texts), Y, self._matrix(self.rep.texts),
+                                         np.eye(len(self.codes), dtype=np.int8))
+        self.learner = learner
+        predicted = _choose(learner.calibrate(learner.out_of_fold_))
+        tp = int((predicted & (Y == 1)).sum())
+        wrong = int((predicted & (Y == 0)).sum()) + int((~predicted & (Y == 1)).sum())
+        self.estimated_agreement = 2 * tp / (2 * tp + wrong) if tp + wrong else None
 
-        n_codes = len(self.codes)
-        with_ex = {i for i, _ in examples}
+    def _fit_softmax(self, corpus: list[str], emb_corpus: np.ndarray, examples: list[tuple[int, str]]) -> None:
         # Every code's own name is one more example (the only one for codes without examples).
-        name_rows = [i for i in range(n_codes) if NAME_AS_EXAMPLE or i not in with_ex] * NAME_REPEAT
-        ex_texts = [e for _, e in examples] + [code_texts[i] for i in name_rows]
-        ex_y = np.array([i for i, _ in examples] + name_rows)
-        fit_texts = corpus + ex_texts
-        self.tfidf = TfidfVectorizer(
-            sublinear_tf=True, min_df=2 if len(fit_texts) >= 200 else 1, ngram_range=(1, 2), max_features=TFIDF_MAX_FEATURES
-        ).fit(fit_texts)
-        X_ex = self._stack(self._features(ex_texts))
-        lr = LogisticRegression(C=LR_C, max_iter=LR_MAX_ITER).fit(X_ex, ex_y)
-        self.model = lr
-        if len(corpus) < 30:
-            return
-        # Transductive refinement over the question's answers: re-estimate the class prior
-        # (humans' codes are far from balanced, the examples are), then self-train once.
-        X_c = self._stack(self._features(corpus, emb_corpus))
-        P = self._lr_proba(X_c, shift=False) + 1e-6
-        _, Q = _reestimate_prior(P, PRIOR_DAMP)
-        pred, conf = Q.argmax(axis=1), Q.max(axis=1)
-        sel: list[int] = []
-        budget = max(1, int(SELF_TRAIN_MAX / max(1, n_codes)))
-        for c in range(n_codes):
-            idx = np.where(pred == c)[0]
-            if len(idx) == 0:
-                continue
-            order = idx[np.argsort(-conf[idx], kind="stable")]
-            sel.extend(order[: min(budget, int(len(order) * SELF_TRAIN_FRAC))].tolist())
-        if len(sel) >= n_codes:
-            sel_arr = np.array(sorted(sel))
-            X = sparse.vstack([X_ex, X_c[sel_arr]]).tocsr()
-            y = np.concatenate([ex_y, pred[sel_arr]])
-            w = np.concatenate([np.full(len(ex_y), 3.0), np.ones(len(sel_arr))])
-            # Warm start from the examples-only model: same classes (every code has its name as
-            # an example), far fewer iterations to converge.
-            same_classes = set(np.unique(y)) == set(lr.classes_)
-            model = lr if same_classes else LogisticRegression(C=LR_C, max_iter=LR_MAX_ITER)
-            if same_classes:
-                model.set_params(warm_start=True)
-            self.model = model.fit(X, y, sample_weight=w)
-        # Self-training already carries the question's prior; keep a mild shift only.
-        self.log_prior_shift = np.zeros(n_codes)
-
-    def _lr_proba(self, X: sparse.csr_matrix, shift: bool = True) -> np.ndarray:
-        P = np.zeros((X.shape[0], len(self.codes)))
-        P[:, self.model.classes_] = self.model.predict_proba(X)
-        if shift and np.any(self.log_prior_shift):
-            P = P * np.exp(self.log_prior_shift)
-            P /= P.sum(axis=1, keepdims=True)
-        return P
+        n_codes = len(self.codes)
+        ex_texts = [e for _, e in examples] + self.rep.texts
+        ex_y = np.array([i for i, _ in examples] + list(range(n_codes)))
+        self._fit_features(ex_texts, corpus, emb_corpus, SOFTMAX_EMBEDDING_WEIGHT)
+        X_corpus = self._matrix(corpus, emb_corpus) if len(corpus) >= 30 else None
+        self.learner = SoftmaxLearner().fit(self._matrix(ex_texts), ex_y, n_codes, X_corpus)
+        texts, Y = training_rows(self.codes, ())
+        self.estimated_agreement = softmax_agreement(self._matrix(texts), Y, self._matrix(self.rep.texts),
+                                                     SECOND_MIN_PROB)
 
     # ------------------------------------------------------------------ scoring
 
     def _zs_scores(self, texts: list[str], emb: np.ndarray) -> np.ndarray:
-        S = self._centre(emb) @ self.code_vecs.T
-        for i, t in enumerate(texts):
-            ts = content_stems(t)
-            if not ts:
-                continue
-            for k, cs in enumerate(self.code_stems):
-                if cs:
-                    hit = len(ts & cs)
-                    if hit:
-                        S[i, k] += LEX_WEIGHT * hit / len(cs) ** 0.5
-        for g, sib in self.general_groups:
-            S[:, g] = np.maximum(S[:, g], S[:, sib].max(axis=1) - GENERAL_GAP)
-        if self.catchall_level is not None:
-            S[:, self.catchall] = self.catchall_level
-        return S
+        return self.rep.scores(texts, self._centre(emb))
 
     def _proba(self, texts: list[str], emb: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """(probabilities, raw best score) for each text."""
-        if self.supervised:
-            P = self._lr_proba(self._stack(self._features(texts, emb)))
-            if ZS_BLEND > 0:
-                # Product of experts: the code names still carry meaning when examples are few.
-                P = P * _softmax(self._zs_scores(texts, emb), ZS_TEMPERATURE) ** ZS_BLEND
-                P /= P.sum(axis=1, keepdims=True)
+        """(probabilities, raw best score) for each text (zero-shot and softmax regimes)."""
+        if isinstance(self.learner, SoftmaxLearner):
+            P = self.learner.predict_proba(self._matrix(texts, emb))
             return P, P.max(axis=1)
         S = self._zs_scores(texts, emb)
         P = _softmax(S, ZS_TEMPERATURE)
@@ -423,15 +325,23 @@ class EmbeddedCoder:
                 owner.extend([i] * len(cl))
         all_texts = [t if t.strip() else " " for t in texts] + flat
         emb = self.engine.embed(all_texts)
-        P_all, raw_all = self._proba(all_texts, emb)
+        ovr = isinstance(self.learner, OneVsRestLearner)
+        if ovr:
+            P_all = self.learner.decision_function(self._matrix(all_texts, emb))  # decision values
+            raw_all = P_all.max(axis=1)
+        else:
+            P_all, raw_all = self._proba(all_texts, emb)
         if self.general.any() and not self.general.all():
             # Topic first: an answer that names a topic never takes a general code ("General
             # satisfaction", "Nothing to improve"), and an answer that names none takes only those.
             forms = [answer_form(t, self.subject) == "topic" for t in texts]
             topical = np.array(forms + [forms[i] for i in owner], dtype=bool)
             keep = np.where(topical[:, None], ~self.general[None, :], self.general[None, :])
-            P_all = np.where(keep, P_all, 0.0)
-            P_all = P_all / np.maximum(P_all.sum(axis=1, keepdims=True), 1e-12)
+            if ovr:
+                P_all = np.where(keep, P_all, -1e9)
+            else:
+                P_all = np.where(keep, P_all, 0.0)
+                P_all = P_all / np.maximum(P_all.sum(axis=1, keepdims=True), 1e-12)
         p_pos = self.sentiment_model.predict(all_texts, self._centre(emb)) if self.sentiment_model else None
         n = len(texts)
         out: list[TextCoding] = []
@@ -454,12 +364,46 @@ class EmbeddedCoder:
                 craw = raw_all[i : i + 1]
                 cpos = [p_pos[i] if p_pos is not None else None]
             tpos = p_pos[i] if p_pos is not None else None
-            out.append(self._decide(t, cl, p, raw_all[i], cp, craw, cpos, tpos))
+            if isinstance(self.learner, OneVsRestLearner):
+                out.append(self._decide_ovr(t, cl, p, cp, cpos, tpos))
+            else:
+                out.append(self._decide(t, cl, p, raw_all[i], cp, craw, cpos, tpos))
         if self.review_cut is not None:
             for tc in out:
                 # The question-level bar review.flag_for_review compares each answer with.
                 tc.review_cut = self.review_cut
         return out
+
+    def _assignment(self, k: int, clauses: list[str], text: str, cp: np.ndarray, cpos, tpos, score: float) -> Assignment:
+        # The clause that carries the code gives its sentiment.
+        ci_best = int(np.argmax(cp[:, k])) if len(clauses) > 1 else 0
+        carrier = clauses[ci_best] if len(clauses) > 1 else text
+        sent = code_sentiment(
+            carrier,
+            text,
+            self.codes[k].sentiment,
+            self.context.coding_type,
+            p_clause=None if cpos is None else _opt_float(cpos[ci_best]),
+            p_text=_opt_float(tpos),
+            question=self.context.question_text,
+            code_name=self.codes[k].name,
+        )
+        return Assignment(self.keys[k], sent, round(score, 4), confidence_label(score))
+
+    def _decide_ovr(self, text, clauses, d, cd, cpos=None, tpos=None) -> TextCoding:
+        """One-vs-rest: every code whose calibrated probability reaches 0.5 (see _choose)."""
+        pooled = d if len(clauses) == 1 else np.maximum(d, cd.max(axis=0) - POOL_MARGIN)
+        P_all = self.learner.calibrate(pooled[None, :])
+        P = P_all[0]
+        order = np.argsort(-P, kind="stable")
+        candidates = [(self.keys[k], round(float(P[k]), 4)) for k in order[:N_CANDIDATES]]
+        _, mixed = text_sentiment(clauses)
+        chosen = [int(k) for k in np.where(_choose(P_all)[0])[0]]
+        # Mention order: the clause each code is read from, then the stronger code first.
+        first = {k: (int(np.argmax(cd[:, k])) if len(clauses) > 1 else 0) for k in chosen}
+        chosen.sort(key=lambda k: (first[k], -P[k]))
+        assignments = [self._assignment(k, clauses, text, cd, cpos, tpos, float(P[k])) for k in chosen]
+        return TextCoding(assignments=assignments, candidates=candidates, sentiment_mixed=mixed)
 
     def _decide(self, text, clauses, p, raw, cp, craw, cpos=None, tpos=None) -> TextCoding:
         best = int(np.argmax(p))
@@ -493,57 +437,36 @@ class EmbeddedCoder:
                 chosen[k2] = (0, self._calib_features(p, k2, raw, ts, extra=True))
         assignments = []
         for k, (ci, feats) in sorted(chosen.items(), key=lambda kv: kv[1][0]):
-            # The clause that carries the code gives its sentiment.
-            ci_best = int(np.argmax(cp[:, k])) if len(clauses) > 1 else 0
-            carrier = clauses[ci_best] if len(clauses) > 1 else text
-            sent = code_sentiment(
-                carrier,
-                text,
-                self.codes[k].sentiment,
-                self.context.coding_type,
-                p_clause=None if cpos is None else _opt_float(cpos[ci_best]),
-                p_text=_opt_float(tpos),
-                question=self.context.question_text,
-                code_name=self.codes[k].name,
-            )
             score = self._calibrate(feats)
             if self.record is not None:
                 self.record.append((self.keys[k], feats))
-            assignments.append(Assignment(self.keys[k], sent, round(score, 4), confidence_label(score)))
+            assignments.append(self._assignment(k, clauses, text, cp, cpos, tpos, score))
         return TextCoding(assignments=assignments, candidates=candidates, sentiment_mixed=mixed)
 
-
-    # ------------------------------------------------------------------ calibration
+    # ------------------------------------------------------------------ calibration (zero-shot, softmax)
 
     def _calib_features(self, probs: np.ndarray, k: int, raw: float, stems: set[str], extra: bool) -> list[float]:
         pk = float(probs[k])
         others = np.delete(probs, k)
         margin = pk - float(others.max()) if len(others) else pk
-        lex = 1.0 if (self.code_stems[k] and stems & self.code_stems[k]) else 0.0
+        lex = 1.0 if (self.rep.stems[k] and stems & self.rep.stems[k]) else 0.0
         rawz = (float(raw) - self.raw_med) / self.raw_sd
         return [pk, margin, rawz, lex, 1.0 if extra else 0.0, math.log(len(self.codes)), math.log1p(self.n_examples)]
 
     def _calibrate(self, feats: list[float]) -> float:
-        """Probability that the assignment is right: a logistic map of the coder's evidence.
-
-        The coefficients were fitted once on the benchmark sets pooled (each set weighted equally,
-        see ``benchmarks/fit_calibration.py``), so "high" means the same on every question.
-        """
-        coef = CALIBRATION.get("sup" if self.supervised else "zs")
-        if coef is None:
-            return float(min(max(feats[0], 0.0), 1.0))
-        w, b = coef
-        z = b + sum(wi * fi for wi, fi in zip(w, feats))
-        return float(1.0 / (1.0 + math.exp(-z)))
+        """Probability that the assignment is right: the pooled map fitted on the benchmark sets."""
+        return pooled_score("sup" if self.supervised else "zs", feats)
 
 
-# Features: [prob, margin over runner-up, best score z-scored within the question, code word in text,
-# added from a clause, log #codes, log(1 + examples per code)]. Fitted by benchmarks/fit_calibration.py
-# on the five benchmark sets pooled (2,000-answer samples, each set weighted equally).
-CALIBRATION: dict[str, tuple[list[float], float]] = {
-    "zs": ([3.4084, -0.2412, -0.0754, 0.6377, -0.3005, -0.6778, 0.0], -0.6068),
-    "sup": ([1.1761, 1.4535, -0.3822, 1.1969, -0.3261, -0.1001, 0.5256], -2.876),
-}
+def _choose(P: np.ndarray) -> np.ndarray:
+    """The one-vs-rest decision on calibrated probabilities (answers x codes): every code that reaches
+    0.5; an answer with none gets its likeliest code from FIT_FLOOR on, else no code (no_code_fit)."""
+    chosen = P >= 0.5
+    if P.shape[1]:
+        top = P.argmax(axis=1)
+        rows = np.where(~chosen.any(axis=1) & (P[np.arange(len(P)), top] >= FIT_FLOOR))[0]
+        chosen[rows, top[rows]] = True
+    return chosen
 
 
 class EmbeddedEngine:

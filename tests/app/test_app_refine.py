@@ -63,3 +63,14 @@ def test_find_suggestions_and_bulk_apply(coded_db):
     at.slider(key="refine_threshold").set_value(0.5).run()
     at.button(key="refine_bulk").click().run()
     assert any("Applied" in s.value for s in at.success)
+
+
+def test_a_split_card_is_titled_as_a_split(coded_db):
+    path, ids = coded_db
+    qid = ids["question_id"]
+    splits = [s for s in ensure_suggestions(path, qid) if s["type"] == "split"]
+    at = app("6_Refine", question_id=qid)
+    shown = [plain(m.value) for m in at.markdown]
+    assert not any("for “None”" in m for m in shown)
+    for s in splits:
+        assert any(f"Split “{s['name']}” out of “{s['source_code']}”" in m for m in shown), shown

@@ -105,7 +105,7 @@ def test_blind_review_of_the_random_audit_sample(coded_db):
     assert len(sample) == reviews.AUDIT_SIZE and set(sample) - flagged  # unflagged responses are in it
     assert first["id"] == sample[0] and first["assignments"]  # the engine coded it
     at = app("5_Review", question_id=qid)
-    at.radio(key="review_scope").set_value(at.radio(key="review_scope").options[1]).run()
+    at.radio(key="review_scope").set_value(at.radio(key="review_scope").options[2]).run()
     at.toggle(key="review_blind").set_value(True).run()
     assert not at.exception
     assert first["text"] in [t.value for t in at.text]
@@ -128,3 +128,22 @@ def test_blind_review_of_the_random_audit_sample(coded_db):
     assert json.loads(event)["blind"] is True
     assert first["id"] not in {r["id"] for r in left} and len(left) == reviews.AUDIT_SIZE - 1
     assert any("1 of 50 audited" in (p.proto.text or "") for p in at.get("progress"))
+
+
+def test_teach_order_queue(coded_db):
+    from surveycoder_core.engines import get_engine
+
+    path, ids = coded_db
+    qid = ids["question_id"]
+    with store.session(path) as db:
+        expected = reviews.teach_queue(db, qid, embed=get_engine("embedded", db_path=path).embed)
+    at = app("5_Review", question_id=qid)
+    at.radio(key="review_scope").set_value("Teach the engine").run()
+    assert not at.exception, at.exception
+    assert expected[0]["text"] in [t.value for t in at.text]
+    assert {m.label for m in at.metric} >= {"Estimated agreement"}
+    button(at, "Accept as coded").click()
+    at.run()
+    assert not at.exception
+    assert expected[0]["text"] not in [t.value for t in at.text]
+    assert any("1 decision(s) since the last recode" in c.value for c in at.caption)

@@ -160,3 +160,43 @@ def test_answers_go_into_an_empty_project_made_through_the_api(db_path):
     with store.session(db_path) as db:
         [p] = projects.list_projects(db)
     assert p["id"] == pid and len(p["questions"]) == 1 and p["objective"] == "Churn reasons"
+
+
+def test_learn_from_a_coded_earlier_wave(db_path):
+    from surveycoder_core.codebooks import code_specs, no_code_examples
+
+    wave = ("respondent_id,text,mention_1,mention_2\n"
+            "W1,Prices are far too high,Price,\n"
+            "W2,Rude staff and too expensive,Staff,Price\n"
+            "W3,The staff were lovely,Staff,\n"
+            "W4,Nothing to add,,\n").encode()
+    at = upload(app("2_Upload"), "wave2.csv", CSV)
+    at.radio(key="upload_codebook_source").set_value(
+        "Learn from a coded earlier wave (its codes and coded answers)").run()
+    assert not at.exception, at.exception
+    at.get("file_uploader")[1].set_value(("wave1.csv", wave, "text/csv"))
+    at.run()
+    assert not at.exception, at.exception
+    assert any("4 coded answers" in plain(s.value) and "2 codes" in plain(s.value) for s in at.success)
+    counts = next(d.value for d in at.dataframe if "training answers" in d.value.columns)
+    assert dict(zip(counts["code"], counts["training answers"])) == {"Price": 2, "Staff": 2}
+    assert any("3 training examples" in c.value or "4 training examples" in c.value for c in at.caption)
+    button(at, "Import responses").click()
+    at.run()
+    assert at.title[0].value == "Run"
+    with store.session(db_path) as db:
+        q = projects.list_projects(db)[0]["questions"][0]
+        specs = {s.name: s.examples for s in code_specs(db, q["id"])}
+        assert specs == {"Price": ["Prices are far too high", "Rude staff and too expensive"],
+                         "Staff": ["Rude staff and too expensive", "The staff were lovely"]}
+        assert no_code_examples(db, q["id"]) == ["Nothing to add"]
+
+
+def test_a_coded_wave_without_code_columns_is_explained(db_path):
+    at = upload(app("2_Upload"), "wave2.csv", CSV)
+    at.radio(key="upload_codebook_source").set_value(
+        "Learn from a coded earlier wave (its codes and coded answers)").run()
+    at.get("file_uploader")[1].set_value(("wave1.csv", b"id,text,region\n1,hello there,North\n", "text/csv"))
+    at.run()
+    assert not at.exception
+    assert any("no code columns" in plain(e.value) for e in at.error)
