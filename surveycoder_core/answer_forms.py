@@ -22,7 +22,7 @@ from typing import Literal
 from .sentiment import nothing_answer
 
 __all__ = ["TONE_WORDS", "NON_TOPIC_WORDS", "AnswerForm", "answer_form", "subject_words", "topic_view", "topic_words",
-           "GENERAL_CODE_NAMES", "is_general_code", "CATCH_ALL", "is_catch_all"]
+           "GENERAL_CODE_NAMES", "is_general_code", "CATCH_ALL", "is_catch_all", "STANCE_PREFIXES"]
 
 AnswerForm = Literal["nothing", "verdict", "topic"]
 
@@ -115,6 +115,9 @@ def topic_view(text: str) -> str:
 GENERAL_CODE_NAMES = frozenset({"general satisfaction", "general dissatisfaction", "general comments",
                                 "nothing to improve", "nothing / no comment"})
 
+
+# The two stance templates a generated name may carry ("Praise for lockers", "Complaints about parking").
+STANCE_PREFIXES = ("Praise for ", "Complaints about ")
 
 CATCH_ALL = re.compile(r"^(other|miscellaneous|various|further)\b|\bother comments\b", re.IGNORECASE)
 

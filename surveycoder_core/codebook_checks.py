@@ -16,13 +16,13 @@ from typing import Any
 
 import sqlite_utils
 
+from .answer_forms import STANCE_PREFIXES
 from .codebooks import bump_version
 from .store import loads, one, rows
 
 __all__ = ["check_generated_codebook", "stance_purity", "STANCE_PURITY"]
 
 STANCE_PURITY = 0.85
-_PREFIXES = {"Praise for ": "Positive", "Complaints about ": "Negative"}
 
 
 def _is_untouched_generation(db: sqlite_utils.Database, question_id: str) -> bool:
@@ -44,7 +44,7 @@ def stance_purity(db: sqlite_utils.Database, question_id: str) -> dict[str, tupl
 
 
 def _topic_name(code: dict[str, Any]) -> str | None:
-    for prefix in _PREFIXES:
+    for prefix in STANCE_PREFIXES:
         if code["name"].startswith(prefix):
             rest = code["name"][len(prefix):].strip()
             return rest[:1].upper() + rest[1:] if rest else None

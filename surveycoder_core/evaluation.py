@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from .answer_forms import STANCE_PREFIXES, is_catch_all, is_general_code
 from .engines.base import CodeSpec, CodingContext, TextCoding
 from .review import flag_for_review
 
@@ -231,14 +232,10 @@ def _run_generated(engine, rows, ctx) -> dict:
     }
 
 
-_GENERAL_NAMES = ("Other", "General satisfaction", "General dissatisfaction", "General comments",
-                  "Nothing to improve", "Nothing / no comment")
-
-
 def _stance_named(d) -> bool:
     """Does the code's name carry a stance: "Praise for X", "Complaints about X", or adjectives around
     its topic ("Friendly staff"; the generated topic is its first keyword)?"""
-    if d.name.startswith(("Praise for ", "Complaints about ")):
+    if d.name.startswith(STANCE_PREFIXES):
         return True
     topic = (d.keywords[0] if d.keywords else "").casefold()
     return bool(topic) and d.name.casefold() != topic and not d.name.casefold().startswith(topic + " (")
@@ -273,7 +270,7 @@ def codebook_quality(drafts, specs, codings, texts) -> dict[str, Any]:
     book = []
     for s, d in kept:
         idx = members[s.key]
-        if not d.name.startswith(_GENERAL_NAMES):
+        if not (is_general_code(d.name) or is_catch_all(d.name)):
             sup_num += name_support(d.name, [texts[i] for i in idx]) * len(idx)
             sup_den += len(idx)
         if d.sentiment in ("Positive", "Negative") and _stance_named(d):

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .answer_forms import topic_words
-from .answer_forms import NON_TOPIC_WORDS, TONE_WORDS
+from .answer_forms import NON_TOPIC_WORDS, STANCE_PREFIXES, TONE_WORDS
 from .naming import _DESCRIPTORS, GENERIC, ThemeNamer, _stem, ctfidf_keywords
 from .sentiment import word_polarity
 
@@ -39,7 +39,6 @@ SMALL_THEME_SUPPORT = 0.66
 STANCE_MIN_ANSWERS = 3
 # A theme no noun phrase names keeps a plain word for a name only from this many answers on.
 PLAIN_NAME_MIN_ANSWERS = 4
-STANCE_PREFIXES = ("Praise for ", "Complaints about ")
 _NOUN_CONTEXT = (r"(?:the|my|our|your|their|his|her|its|a|an|this|that|these|those|no|any|some|more|less|of|for|with|"
                  r"many|few|and|or|about|on|in|at|by|from)")
 
@@ -226,7 +225,7 @@ def _name_topic(namer: ThemeNamer, k: int, theme: Theme, docs: Sequence[str], we
     if one_sided and phrase != topic:
         name = phrase  # "Friendly, helpful staff": the adjectives carry the stance
     elif one_sided:
-        name = ("Praise for " if stance == "Positive" else "Complaints about ") + topic
+        name = STANCE_PREFIXES[0 if stance == "Positive" else 1] + topic
     else:
         name = topic
     theme.name = _sentence(name)
@@ -262,15 +261,20 @@ def _distinct_name(t: Theme, keywords: Sequence[str], member_docs: Sequence[str]
     return f"{t.name} ({suffix})"
 
 
+def _namer(themes: list[Theme], masked: Sequence[str]) -> tuple[ThemeNamer, np.ndarray, int]:
+    """The topic-phrase namer over the themes' members (answers in no theme form one more label)."""
+    labels = np.full(len(masked), len(themes))
+    for k, t in enumerate(themes):
+        labels[t.members] = k
+    n_labels = len(themes) + (1 if (labels == len(themes)).any() else 0)
+    return ThemeNamer(list(masked), labels, n_labels), labels, n_labels
+
+
 def name_themes(themes: list[Theme], docs: Sequence[str], masked: Sequence[str], weight: np.ndarray,
                 stance: np.ndarray, *, topics_only: bool = False, merge_same_topic: bool = True,
                 every_idea_named: bool = False, subject: frozenset[str] = frozenset()) -> None:
     """Fill in name, topic, definition, sentiment, keywords, examples and confidence of every theme."""
-    labels = np.full(len(docs), len(themes))
-    for k, t in enumerate(themes):
-        labels[t.members] = k
-    n_labels = len(themes) + (1 if (labels == len(themes)).any() else 0)
-    namer = ThemeNamer(list(masked), labels, n_labels)
+    namer, labels, n_labels = _namer(themes, masked)
     kws = ctfidf_keywords(list(masked), labels, n_labels, top=6)
     used: set[str] = set()
     for k, t in enumerate(themes):
@@ -299,10 +303,7 @@ def name_themes(themes: list[Theme], docs: Sequence[str], masked: Sequence[str],
         kept_idx = [k for k, t in enumerate(themes) if id(t) not in drop]
         kws = [kws[k] for k in kept_idx]
         themes[:] = [themes[k] for k in kept_idx]
-        labels = np.full(len(docs), len(themes))
-        for k, t in enumerate(themes):
-            labels[t.members] = k
-        namer = ThemeNamer(list(masked), labels, len(themes) + (1 if (labels == len(themes)).any() else 0))
+        namer = _namer(themes, masked)[0]
     for k, t in enumerate(themes):
         st, pos, neg = _stance(t, stance, weight)
         one_sided = max(pos, neg) >= ONE_SIDED and weight[t.members].sum() >= STANCE_MIN_ANSWERS
