@@ -55,8 +55,9 @@ def _topic_name(code: dict[str, Any]) -> str | None:
 
 
 def check_generated_codebook(db: sqlite_utils.Database, question_id: str, actor: str) -> dict[str, list[str]]:
-    """Apply the checks (inside a write); returns {"removed": [names], "renamed": ["old -> new"]}."""
-    done: dict[str, list[str]] = {"removed": [], "renamed": []}
+    """Apply the checks (inside a write); returns {"removed": [names], "renamed": ["old -> new"],
+    "mixed": [names whose expected sentiment became Mixed]}. Any change is one new codebook version."""
+    done: dict[str, list[str]] = {"removed": [], "renamed": [], "mixed": []}
     if not _is_untouched_generation(db, question_id):
         return done
     codes = rows(db, "SELECT c.*, (SELECT COUNT(*) FROM assignments a WHERE a.code_id = c.id) AS n"
@@ -73,21 +74,20 @@ def check_generated_codebook(db: sqlite_utils.Database, question_id: str, actor:
         stance = purity.get(code["id"])
         if stance is None or stance[2] >= STANCE_PURITY:
             continue
+        # Its answers do not hold the expected stance: the code expects Mixed, and a name that says
+        # the stance loses it (a name without a topic of its own keeps its name).
+        db.conn.execute("UPDATE codes SET sentiment = 'Mixed' WHERE id = ?", (code["id"],))
+        done["mixed"].append(code["name"])
         topic = _topic_name(code)
-        if topic is None:
-            continue  # a name that carries no stance of its own: only the expected sentiment changes
-        new = topic if topic.casefold() not in names else f"{topic} (mixed)"
-        if new.casefold() in names:
+        new = None if topic is None else topic if topic.casefold() not in names else f"{topic} (mixed)"
+        if new is None or new.casefold() in names:
             continue
-        db.conn.execute("UPDATE codes SET name = ?, sentiment = 'Mixed' WHERE id = ?", (new, code["id"]))
+        db.conn.execute("UPDATE codes SET name = ? WHERE id = ?", (new, code["id"]))
         names.discard(code["name"].casefold())
         names.add(new.casefold())
         done["renamed"].append(f"{code['name']} -> {new}")
-    for code in codes:
-        if code["id"] in purity and purity[code["id"]][2] < STANCE_PURITY and code["name"] not in done["removed"]:
-            db.conn.execute("UPDATE codes SET sentiment = 'Mixed' WHERE id = ?", (code["id"],))
     db.conn.execute("DELETE FROM categories WHERE question_id = ? AND id NOT IN"
                     " (SELECT DISTINCT category_id FROM codes WHERE question_id = ?)", (question_id, question_id))
-    if done["removed"] or done["renamed"]:
+    if done["removed"] or done["mixed"]:
         bump_version(db, question_id, actor, "generated codebook checked")
     return done

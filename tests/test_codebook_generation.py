@@ -190,8 +190,11 @@ def test_the_checks_remove_empty_codes_and_unstance_impure_names(tmp_path: Path)
             done = check_generated_codebook(db, qid, "engine:test")
         names = {r["id"]: (r["name"], r["sentiment"]) for r in rows(db, "SELECT * FROM codes WHERE question_id = ?",
                                                                    (qid,))}
+        checked = rows(db, "SELECT reason FROM codebook_versions WHERE question_id = ? ORDER BY version DESC LIMIT 1",
+                       (qid,))
         carried = {r["code_id"] for r in rows(db, "SELECT DISTINCT a.code_id FROM assignments a JOIN codes c"
                                                   " ON c.id = a.code_id WHERE c.question_id = ?", (qid,))}
     assert "Praise for parking" in done["removed"] and empty not in names
     assert names[praise] == ("The app", "Mixed")
     assert set(names) == carried  # every code left is carried by at least one answer
+    assert checked[0]["reason"] == "generated codebook checked" and "Praise for the app" in done["mixed"]
