@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import sqlite_utils
 
+from .answer_forms import is_catch_all, is_general_code
 from .engines.base import CodingContext, Engine
 from .store import loads, rows
 
@@ -195,9 +196,13 @@ def reassign_rules(db: sqlite_utils.Database, q: dict[str, Any],
 
 def definition_rules(engine: Engine, codes: list[dict[str, Any]], texts: dict[str, list[tuple[int, str, str]]],
                      scores: dict[str, list[float]]) -> list[dict[str, Any]]:
-    """Codes with no definition, or whose responses are spread, get a tighter definition."""
+    """Codes with no definition, or whose responses are spread, get a tighter definition. "Other" and
+    the general codes ("General satisfaction") are defined by what their answers lack: a topic list
+    would misdefine them."""
     out = []
     for c in codes:
+        if is_catch_all(c["name"]) or is_general_code(c["name"]):
+            continue
         members = texts.get(c["id"], [])
         sc = scores.get(c["id"], [])
         mean = sum(sc) / len(sc) if sc else None

@@ -314,3 +314,15 @@ def test_every_suggestion_kind_is_titled_by_its_own_fields() -> None:
     assert suggestion_title({"type": "definition_update", "name": "X", "target_code": "X", "source_code": None}) \
         == "Sharper definition for “X”"
     assert suggestion_title({"type": "merge", "name": "B", "source_code": "A", "target_code": "B"}) == "Merge “A” into “B”"
+
+
+def test_other_and_general_codes_get_no_sharper_definition(engine) -> None:
+    from surveycoder_core.refine_rules import definition_rules
+
+    texts = ["the wifi drops at night", "my bill was wrong", "engineer was late", "router lights too bright",
+             "price went up", "moved house and lost service"]
+    members = [(i, f"R{i}", t) for i, t in enumerate(texts)]
+    codes = [{"id": cid, "name": name, "definition": "", "sentiment": "Neutral", "category_id": "c"}
+             for cid, name in (("o", "Other"), ("g", "General satisfaction"), ("w", "Wifi"))]
+    out = definition_rules(engine, codes, {c["id"]: members for c in codes}, {c["id"]: [0.3] * 6 for c in codes})
+    assert [s["target_code_id"] for s in out] == ["w"]
