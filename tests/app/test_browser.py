@@ -1,6 +1,6 @@
 """The whole flow in real Chromium against `streamlit run` (Playwright; /usr/bin/chromium, never `playwright install`).
 
-upload a CSV → code it → charts → resolve a flagged response (shown as plain text) → apply a suggestion →
+upload a CSV → code it → charts → resolve a flagged response (shown as plain text) → delete a code → apply the suggestion →
 rename a code → export XLSX and read it back → restart the server and refresh: decisions are kept.
 Two browser sessions reviewing the same response: the second is refused, nothing is overwritten.
 Screenshots of the main screens go to docs/screenshots/.
@@ -188,9 +188,20 @@ def test_full_flow_upload_code_review_refine_rename_export_restart(browser, tmp_
         wait_text(page, "Saved the review of respondent HTML1")
         page.get_by_text(re.compile(r"1 of \d+ flagged reviewed")).first.wait_for()
 
+        # The researcher drops the largest code; its answers are left uncoded, and the refinement
+        # agent proposes a code for them again.
+        nav(page, "Codebook")
+        page.get_by_role("tab", name="Delete").click()
+        idle(page)
+        page.get_by_text("Yes, delete this code").click()
+        idle(page)
+        click(page, "Delete code")
+        wait_text(page, "Deleted.")
+
         nav(page, "Refine")
         if page.locator('[class*="st-key-suggestion_"]').count() == 0:
-            click(page, page.locator(".st-key-refine_find button").inner_text().strip())
+            page.locator(".st-key-refine_find button").first.click()  # its label carries an icon's name
+            idle(page)
         first = page.locator('[class*="st-key-suggestion_"]').first
         first.locator('[data-testid="stBaseButton-primary"]').first.click()
         idle(page)
