@@ -74,7 +74,7 @@ def main() -> int:
     server = start_server(db, tmp / "server.log")
     try:
         make_keys(db)  # lifts the default organisation's rpm for the benchmark
-        from surveycoder_core import auth
+        from surveycoder_core.access import auth
 
         key = auth.create_key(name="bench", scopes=["read", "write"], db_path=db)["key"]
         with httpx.Client(base_url=server.url, headers={"x-api-key": key}, timeout=300) as client:

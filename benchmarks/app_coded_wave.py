@@ -145,14 +145,15 @@ def main() -> int:
     finally:
         proc.terminate()
         proc.wait(10)
-    from surveycoder_core import projects, store
-    from surveycoder_core.codebooks import training_counts
-    from surveycoder_core.results import response_rows
+    from surveycoder_core.db import projects, store
+    from surveycoder_core.db.codebooks import training_counts
+    from surveycoder_core.db.responses import response_rows
 
     with store.session(db) as conn:
         q = projects.list_projects(conn)[0]["questions"][0]
         names = {c["id"]: c["name"] for c in conn.execute("SELECT id, name FROM codes").fetchall()}
-        got = {r["respondent_id"]: {names[a["code_id"]] for a in r["assignments"]} for r in response_rows(conn, q["id"])}
+        got = {r["respondent_id"]: {names[a["code_id"]] for a in r["assignments"]}
+               for r in response_rows(conn, q["id"])}
         counts = training_counts(conn, q["id"])
     gold = {f"W2-{n}": {c["code"] for c in r["codes"]} for n, r in enumerate(wave2)}
     tp = sum(len(gold[k] & got.get(k, set())) for k in gold)

@@ -25,7 +25,8 @@ PAGES = ["1_Projects", "2_Upload", "3_Run", "4_Dashboard", "5_Review", "6_Refine
 
 
 def build(db: str, n: int) -> str:
-    from surveycoder_core import sample, service
+    from surveycoder_core import service
+    from surveycoder_core.io import sample
     from surveycoder_core.schemas import ResponseIn
 
     base = sample.sample_responses()
@@ -53,7 +54,8 @@ def main() -> None:
     os.environ["SURVEYCODER_DB"] = args.db
     from streamlit.testing.v1 import AppTest
 
-    from surveycoder_core import appstate, store
+    from surveycoder_core.db import store
+    from surveycoder_core.service import app_reads as appstate
 
     if not (args.keep and Path(args.db).exists()):
         for suffix in ("", "-wal", "-shm"):

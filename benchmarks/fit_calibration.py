@@ -32,7 +32,8 @@ def collect(path: Path, limit: int, engine) -> dict[str, list[tuple[list[float],
         picked, used = _pick_examples(rows, specs, k, seed=1) if k else ({}, set())
         test = [r for i, r in enumerate(rows) if i not in used]
         specs2 = [
-            CodeSpec(s.key, s.name, s.category, s.definition, s.sentiment, [rows[i]["text"] for i in picked.get(s.name, [])])
+            CodeSpec(s.key, s.name, s.category, s.definition, s.sentiment,
+                     [rows[i]["text"] for i in picked.get(s.name, [])])
             for s in specs
         ]
         texts = [r["text"] for r in test]
@@ -52,7 +53,8 @@ def main() -> int:
     ap.add_argument("datasets", nargs="*", type=Path)
     ap.add_argument("--limit", type=int, default=2000)
     args = ap.parse_args()
-    dirs = args.datasets or sorted(p for p in (ROOT.parent / "shared" / "data").iterdir() if (p / "responses.jsonl").exists())
+    data = ROOT.parent / "shared" / "data"
+    dirs = args.datasets or sorted(p for p in data.iterdir() if (p / "responses.jsonl").exists())
     emb.CALIBRATION.clear()
     engine = emb.EmbeddedEngine()
     pooled: dict[str, list] = {"zs": [], "sup": []}
@@ -75,7 +77,8 @@ def main() -> int:
         for lo, hi, lab in ((0.75, 1.01, "high"), (0.5, 0.75, "medium"), (0.0, 0.5, "low")):
             m = (p >= lo) & (p < hi)
             if m.any():
-                print(f"{kind} {lab}: n={m.sum()} weighted precision={np.average(y[m], weights=w[m]):.3f}", file=sys.stderr)
+                precision = np.average(y[m], weights=w[m])
+                print(f"{kind} {lab}: n={m.sum()} weighted precision={precision:.3f}", file=sys.stderr)
         print(f'    "{kind}": ({[round(float(c), 4) for c in lr.coef_[0]]}, {round(float(lr.intercept_[0]), 4)}),')
     return 0
 

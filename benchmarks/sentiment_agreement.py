@@ -43,8 +43,9 @@ def main() -> None:
         sentiment._MEMO.clear()
         vec = sentiment.polarities(units).tolist()
         t2 = time.perf_counter()
-        labels = sum(sentiment.label_from_score(a) == sentiment.label_from_score(b) for a, b in zip(ref, vec))
-        scores = sum(abs(a - b) < 1e-9 for a, b in zip(ref, vec))
+        same = (sentiment.label_from_score(a) == sentiment.label_from_score(b) for a, b in zip(ref, vec, strict=True))
+        labels = sum(same)
+        scores = sum(abs(a - b) < 1e-9 for a, b in zip(ref, vec, strict=False))
         print(f"{folder.name:34s} {len(units):6d} {labels / len(units):7.4f} {scores / len(units):7.4f} "
               f"{t1 - t0:8.2f} {t2 - t1:8.2f}")
 

@@ -4,7 +4,11 @@ import pandas as pd
 import streamlit as st
 
 from pages import _ui
-from surveycoder_core import appstate, jobs, projects, sample, service, store
+from surveycoder_core import service
+from surveycoder_core.db import projects, store
+from surveycoder_core.io import sample
+from surveycoder_core.jobs import queue as jobs
+from surveycoder_core.service import app_reads as appstate
 
 _ui.header("Projects", "Every project in this database — coded here or through the API.")
 _ui.show_flash()

@@ -6,8 +6,11 @@ import streamlit as st
 
 from pages import _ui
 from pages._coded_wave import coded_wave_codebook
-from surveycoder_core import appstate, codebooks, imports, service, store
+from surveycoder_core import service
+from surveycoder_core.db import codebooks, store
 from surveycoder_core.errors import SurveyCoderError
+from surveycoder_core.io import readers as imports
+from surveycoder_core.service import app_reads as appstate
 
 _ui.header("Upload", "CSV (any encoding or delimiter), Excel .xlsx, SPSS .sav, or a JSON request as the API takes.")
 upload = st.file_uploader("Survey file", type=["csv", "tsv", "txt", "xlsx", "sav", "json"], key="upload_file")

@@ -3,7 +3,10 @@
 import streamlit as st
 
 from pages import _ui
-from surveycoder_core import appstate, jobs, projects, service, store
+from surveycoder_core import service
+from surveycoder_core.db import projects, store
+from surveycoder_core.jobs import queue as jobs
+from surveycoder_core.service import app_reads as appstate
 
 _ui.header("Run", "Build the codebook, code every response and flag what a human should look at.")
 qid = _ui.question_id()

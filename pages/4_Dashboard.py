@@ -3,7 +3,8 @@
 import streamlit as st
 
 from pages import _ui
-from surveycoder_core import analytics, search
+from surveycoder_core.analytics import search
+from surveycoder_core.analytics import tables as analytics
 
 _ui.header("Dashboard", "What respondents talk about, how they feel about it, and who says it.")
 qid = _ui.question_id()

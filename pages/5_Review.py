@@ -3,10 +3,13 @@
 import streamlit as st
 
 from pages import _ui
-from surveycoder_core import appstate, reviews, service, store
-from surveycoder_core.codebooks import code_rows
+from surveycoder_core import service
+from surveycoder_core.db import store
+from surveycoder_core.db.codebooks import code_rows
 from surveycoder_core.errors import SurveyCoderError
+from surveycoder_core.human_review import queue as reviews
 from surveycoder_core.schemas import REVIEW_REASONS, SENTIMENTS
+from surveycoder_core.service import app_reads as appstate
 
 _ui.header("Review", "Check what the engine was unsure about. Every decision teaches the next run.")
 qid = _ui.question_id()

@@ -3,10 +3,11 @@
 import streamlit as st
 
 from pages import _ui
-from surveycoder_core import refine, store
-from surveycoder_core.appstate import md
-from surveycoder_core.codebooks import code_rows
+from surveycoder_core.db import store
+from surveycoder_core.db.codebooks import code_rows
 from surveycoder_core.engines import get_engine
+from surveycoder_core.refinement import suggestions as refine
+from surveycoder_core.service.app_reads import md
 
 _ui.header("Refine", "New codes for what the codebook misses, merges of near-duplicates, better definitions.")
 qid = _ui.question_id()

@@ -4,9 +4,13 @@ import pandas as pd
 import streamlit as st
 
 from pages import _ui
-from surveycoder_core import appstate, codebooks, edits, history, imports, store
-from surveycoder_core.results import code_frequencies
+from surveycoder_core.db import codebooks, store
+from surveycoder_core.db import undo as history
+from surveycoder_core.db.responses import code_counts
+from surveycoder_core.io import readers as imports
+from surveycoder_core.refinement import edits
 from surveycoder_core.schemas import SENTIMENTS
+from surveycoder_core.service import app_reads as appstate
 
 _ui.header("Codebook", "Every change is versioned and can be undone from the history below.")
 qid = _ui.question_id()
@@ -24,7 +28,7 @@ def change(fn, *args, done: str, **kwargs) -> bool:
 
 with store.session(_ui.db_path()) as db:
     cats = codebooks.load_codebook(db, qid)
-    freq = code_frequencies(db, qid)
+    freq = code_counts(db, qid)
     events = history.history(db, qid, limit=40)
 codes = {c["id"]: dict(c, category=cat["name"]) for cat in cats for c in cat["codes"]}
 cat_names = [c["name"] for c in cats]

@@ -5,7 +5,12 @@ import re
 import streamlit as st
 
 from pages import _ui
-from surveycoder_core import appstate, codebooks, exports, projects, refine, reviews, service, store
+from surveycoder_core import service
+from surveycoder_core.db import codebooks, projects, store
+from surveycoder_core.exports import files as exports
+from surveycoder_core.human_review import queue as reviews
+from surveycoder_core.refinement import suggestions as refine
+from surveycoder_core.service import app_reads as appstate
 
 _ui.header("Export", "Files are built when you click, from the latest decisions.")
 qid = _ui.question_id()

@@ -3,7 +3,8 @@
 import streamlit as st
 
 from pages import _ui
-from surveycoder_core import appstate
+from surveycoder_core.service import app_reads as appstate
+from surveycoder_core.service import settings
 
 _ui.header("Settings")
 _ui.show_flash()
@@ -15,7 +16,7 @@ if name.strip() != st.session_state.get("reviewer_name", ""):
     st.session_state["reviewer_name"] = " ".join(name.split())[:60]
 
 st.subheader("Coding engine", anchor=False)
-current = appstate.engine_settings()
+current = settings.engine_settings()
 engines = {"embedded": "Embedded (offline, no key, runs on this machine)",
            "llm": "LLM endpoint (OpenAI-compatible: OpenAI, Azure, vLLM, Ollama, LM Studio)"}
 engine = st.radio("Engine", list(engines), format_func=engines.__getitem__, key="settings_engine",
@@ -29,7 +30,7 @@ if engine == "llm":
                           key="settings_model")
     key_now = current["SURVEYCODER_LLM_API_KEY"]
     api_key = st.text_input("API key", type="password", key="settings_key",
-                            placeholder=f"set ({appstate.mask_key(key_now)}) — leave empty to keep it" if key_now
+                            placeholder=f"set ({settings.mask_key(key_now)}) — leave empty to keep it" if key_now
                             else "sk-…")
     st.caption("The key is kept in this server process's environment only — never written to the database "
                "or to any file. It is forgotten when the server restarts; set SURVEYCODER_LLM_API_KEY to keep it.")
@@ -37,7 +38,7 @@ if st.button("Save engine settings", type="primary", key="settings_save", icon="
     if engine == "llm" and not (base_url.strip() and model.strip()):
         st.error("The LLM engine needs a base URL and a model.")
     else:
-        appstate.apply_engine_settings(engine, base_url, model, api_key)
+        settings.apply_engine_settings(engine, base_url, model, api_key)
         _ui.flash(f"The {engine} engine will code the next runs.")
         st.rerun()
 

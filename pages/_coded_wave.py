@@ -9,9 +9,11 @@ import pandas as pd
 import streamlit as st
 
 from pages import _ui
-from surveycoder_core import appstate, coded_import, imports
 from surveycoder_core.errors import SurveyCoderError
+from surveycoder_core.io import coded_wave as coded_import
+from surveycoder_core.io import readers as imports
 from surveycoder_core.schemas import CodebookIn
+from surveycoder_core.service import app_reads as appstate
 
 LAYOUT_NAMES = {"codes_list": "codes joined in one column", "mentions": "one column per mention",
                 "dummies": "0/1 per code", "long": "one row per answer and code"}
@@ -50,6 +52,7 @@ def coded_wave_codebook() -> CodebookIn | None:
     for w in coded.warnings:
         st.warning(appstate.md(w), icon=":material/warning:")
     categories = {code.name: cat.name for cat in coded.codebook.categories for code in cat.codes}
-    st.dataframe(pd.DataFrame([{"category": categories[n], "code": n, "training answers": c} for n, c in counts.items()]),
+    table = [{"category": categories[n], "code": n, "training answers": c} for n, c in counts.items()]
+    st.dataframe(pd.DataFrame(table),
                  hide_index=True, height=min(400, 38 + 35 * len(counts)))
     return coded.codebook

@@ -11,8 +11,11 @@ from typing import Any
 
 import streamlit as st
 
-from surveycoder_core import analytics, appstate, jobs, store
+from surveycoder_core.analytics import tables as analytics
+from surveycoder_core.db import store
 from surveycoder_core.errors import SurveyCoderError
+from surveycoder_core.jobs import queue as jobs
+from surveycoder_core.service import app_reads as appstate
 
 QID = "current_question_id"
 
@@ -153,7 +156,7 @@ def frames(qid: str) -> analytics.Frames:
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _chart(kind: str, path: str, qid: str, stamp: tuple[Any, ...], filters: tuple, segment: str | None) -> Any:
-    from surveycoder_core import charts
+    from surveycoder_core.analytics import charts
 
     view = analytics.filter_frames(_frames(path, qid, stamp), **dict(filters))
     if kind == "frequencies":

@@ -17,8 +17,8 @@ from typing import Any
 import sqlite_utils
 
 from .answer_forms import STANCE_PREFIXES
-from .codebooks import bump_version
-from .store import loads, one, rows
+from surveycoder_core.db.codebooks import bump_version
+from surveycoder_core.db.store import loads, one, rows
 
 __all__ = ["check_generated_codebook", "stance_purity", "STANCE_PURITY"]
 

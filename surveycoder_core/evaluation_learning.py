@@ -32,7 +32,7 @@ import numpy as np
 
 from .engines.base import CodeSpec, CodingContext, TextCoding
 from .review import flag_for_review
-from .teaching import teach_order
+from surveycoder_core.human_review.teaching import teach_order
 
 CURVE_STEPS = (50, 100, 200, 500)
 
@@ -138,7 +138,7 @@ def run_split(engine: Any, rows: list[dict], specs: list[CodeSpec], ctx: CodingC
 def _suggestion_matches(engine: Any, ctx: CodingContext, rows: list[dict], unfitted: list[int],
                         kept: set[str]) -> dict[str, Any]:
     """New-code proposals from the unfitted answers, made as refine_rules.new_code_rules makes them."""
-    from .refine_rules import new_code_min_size
+    from surveycoder_core.refinement.rules import new_code_min_size
 
     if len(unfitted) < 2:
         return {"suggestions": 0, "matching": 0, "missing_codes_found": 0}

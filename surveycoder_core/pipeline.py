@@ -18,15 +18,15 @@ import numpy as np
 import sqlite_utils
 
 from .answer_forms import is_catch_all
-from .codebooks import code_specs, has_codebook, no_code_examples, save_drafts
-from .credits import charge
+from surveycoder_core.db.codebooks import code_specs, has_codebook, no_code_examples, save_drafts
+from surveycoder_core.access.credits import charge
 from .engines.base import CodingContext, DraftCode, Engine
 from .errors import EngineError, InvalidStateError, NoDataError, SurveyCoderError
-from .projects import get_question, set_question_status
-from .responses import Flag, canonical_texts, pending_canonical, save_codings
+from surveycoder_core.db.projects import get_question, set_question_status
+from surveycoder_core.db.responses import Flag, canonical_texts, pending_canonical, save_codings
 from .review import flag_for_review
 from .sentiment import prime_for_coding
-from .store import record_event, write
+from surveycoder_core.db.store import record_event, write
 
 log = logging.getLogger(__name__)
 
@@ -191,7 +191,7 @@ def review_stage(db: sqlite_utils.Database, question_id: str, engine: Engine, ho
     """Stage 4: the generated codebook's checks, then refinement suggestions (review flags were set
     per batch while coding)."""
     from .codebook_checks import check_generated_codebook
-    from .refine import generate_suggestions  # late: refine depends on the stages above
+    from surveycoder_core.refinement.suggestions import generate_suggestions  # late: refine depends on the stages above
 
     hooks.progress("review", 0, 1)
     with write(db):

@@ -131,7 +131,8 @@ class CodebookIn(BaseModel):
                     continue
                 target = first[key]
                 if code.definition and code.definition != target.definition:
-                    target.definition = f"{target.definition} / {code.definition}" if target.definition else code.definition
+                    target.definition = (f"{target.definition} / {code.definition}" if target.definition
+                                         else code.definition)
                 target.examples = list(dict.fromkeys([*target.examples, *code.examples]))
             cat.codes = kept
         self.categories = [c for c in self.categories if c.codes]

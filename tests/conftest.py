@@ -25,7 +25,7 @@ def engine() -> EmbeddedEngine:
 @pytest.fixture()
 def coded(tmp_path: Path) -> Iterator[tuple[sqlite_utils.Database, dict[str, Any]]]:
     """A small coded question (tests/factories.py) in a fresh SQLite file."""
-    from surveycoder_core.store import open_db
+    from surveycoder_core.db.store import open_db
 
     from .factories import make_coded_question
 

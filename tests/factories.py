@@ -16,10 +16,11 @@ from typing import Any
 import numpy as np
 import sqlite_utils
 
-from surveycoder_core import codebooks, ingest, projects, responses
+from surveycoder_core import ingest
+from surveycoder_core.db import codebooks, projects, responses
+from surveycoder_core.db.store import dumps, now, rows, write
 from surveycoder_core.engines.base import CodingContext, DraftCode, confidence_label
 from surveycoder_core.schemas import ResponseIn
-from surveycoder_core.store import dumps, now, rows, write
 
 CODES = [  # (category, name, definition, sentiment)
     ("Service", "Friendly staff", "Staff were kind, helpful or polite.", "Positive"),

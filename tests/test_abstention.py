@@ -7,9 +7,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from surveycoder_core import refine, service
+from surveycoder_core import service
+from surveycoder_core.db.store import session
+from surveycoder_core.refinement import suggestions as refine
 from surveycoder_core.schemas import CodeRequest
-from surveycoder_core.store import session
 
 CODEBOOK = {"categories": [{"name": "Reasons", "codes": [{"name": "Price"}, {"name": "Service"}]}]}
 ANSWERS = [

@@ -12,10 +12,10 @@ import openpyxl
 import pytest
 
 from surveycoder_core import service
-from surveycoder_core.cli_output import safe_cell
-from surveycoder_core.cli_review import parse_code
+from surveycoder_core.cli.output import safe_cell
+from surveycoder_core.cli.review import parse_code
+from surveycoder_core.db.store import one, session
 from surveycoder_core.schemas import CodeRequest
-from surveycoder_core.store import one, session
 
 from .synthetic import make_responses
 
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run_cli(*args: str, db: Path) -> subprocess.CompletedProcess[bytes]:
-    return subprocess.run([sys.executable, "-m", "surveycoder_core.cli", *args, "--db", str(db)], cwd=ROOT,
+    return subprocess.run([sys.executable, "-m", "surveycoder_core.cli.main", *args, "--db", str(db)], cwd=ROOT,
                           capture_output=True, timeout=300)
 
 
@@ -57,7 +57,7 @@ def coded(tmp_path: Path, engine) -> tuple[Path, dict[str, Any]]:
     (["review", "recode"], "never changed"),
 ])
 def test_every_new_command_has_help(command: list[str], phrase: str) -> None:
-    proc = subprocess.run([sys.executable, "-m", "surveycoder_core.cli", *command, "--help"], cwd=ROOT,
+    proc = subprocess.run([sys.executable, "-m", "surveycoder_core.cli.main", *command, "--help"], cwd=ROOT,
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and phrase in " ".join(proc.stdout.split()), proc.stdout
 

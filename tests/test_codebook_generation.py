@@ -14,10 +14,10 @@ from pathlib import Path
 from surveycoder_core import service
 from surveycoder_core.answer_forms import answer_form, topic_view
 from surveycoder_core.codebook_checks import STANCE_PURITY, stance_purity
+from surveycoder_core.db.store import session
 from surveycoder_core.engines.base import CodingContext
 from surveycoder_core.markup import strip_markup
 from surveycoder_core.schemas import CodeRequest
-from surveycoder_core.store import session
 from surveycoder_core.theme_naming import name_support
 
 # A shop survey: 12 ideas, praise and complaint about the same topics, stray markup, two blanks.
@@ -168,9 +168,9 @@ def test_a_users_own_codebook_keeps_its_empty_codes(db_path: Path, engine) -> No
 
 
 def test_the_checks_remove_empty_codes_and_unstance_impure_names(tmp_path: Path) -> None:
-    from surveycoder_core import codebooks
     from surveycoder_core.codebook_checks import check_generated_codebook
-    from surveycoder_core.store import rows, write
+    from surveycoder_core.db import codebooks
+    from surveycoder_core.db.store import rows, write
 
     from .factories import make_coded_question
 
@@ -182,7 +182,7 @@ def test_the_checks_remove_empty_codes_and_unstance_impure_names(tmp_path: Path)
             praise = codebooks.insert_code(db, qid, name="Praise for the app", category="Service",
                                            sentiment="Positive", keywords=["the app"])
             ids = [r["id"] for r in rows(db, "SELECT id FROM responses WHERE question_id = ? LIMIT 4", (qid,))]
-            for rid, sent in zip(ids, ["Positive", "Negative", "Negative", "Positive"]):
+            for rid, sent in zip(ids, ["Positive", "Negative", "Negative", "Positive"], strict=False):
                 db.conn.execute("INSERT INTO assignments (response_id, code_id, sentiment, source, created_at)"
                                 " VALUES (?, ?, ?, 'engine:fake', '2026-01-01')", (rid, praise, sent))
             # still the generated codebook, untouched by people

@@ -6,9 +6,11 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from surveycoder_core import codebooks, edits, history
+from surveycoder_core.db import codebooks
+from surveycoder_core.db import undo as history
+from surveycoder_core.db.store import one, rows
 from surveycoder_core.errors import NotFoundError, ValidationError
-from surveycoder_core.store import one, rows
+from surveycoder_core.refinement import edits
 from tests.factories import cb_version, question_state
 
 

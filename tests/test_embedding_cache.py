@@ -6,11 +6,12 @@ from pathlib import Path
 
 import numpy as np
 
-from surveycoder_core import reviews, service
+from surveycoder_core import service
+from surveycoder_core.db.store import one, session
 from surveycoder_core.embedder import Embedder
 from surveycoder_core.engines import get_engine
+from surveycoder_core.human_review import queue as reviews
 from surveycoder_core.schemas import CodeRequest
-from surveycoder_core.store import one, session
 
 TEXTS = ["the lift was out of order again", "waited ages for the lift", "the floors were spotless",
          "toilets were dirty", "ramps at every door", "very clean waiting room, but the lift was broken",
@@ -53,7 +54,7 @@ def test_recoding_after_a_review_embeds_nothing_new(db_path: Path, monkeypatch) 
 
 
 def test_cached_vectors_equal_fresh_ones(db_path: Path) -> None:
-    from surveycoder_core.store import EmbeddingStore
+    from surveycoder_core.db.store import EmbeddingStore
 
     fresh = Embedder().embed(TEXTS)
     cold = Embedder(cache=EmbeddingStore(db_path)).embed(TEXTS)

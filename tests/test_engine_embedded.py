@@ -137,7 +137,7 @@ def test_coding_zero_shot_multilabel_and_sentiment(engine):
     out = coder.code(CORPUS)
     top = [tc.assignments[0].code_key if tc.assignments else None for tc in out]
     truth = ["staff"] * 8 + ["wait"] * 8 + ["park"] * 8 + ["food"] * 6
-    acc = sum(a == b for a, b in zip(top, truth)) / len(truth)
+    acc = sum(a == b for a, b in zip(top, truth, strict=False)) / len(truth)
     assert acc >= 0.8, (acc, top)
     (two,) = coder.code(["The staff were friendly and kind, but the waiting time was far too long"])
     keys = [a.code_key for a in two.assignments]
@@ -175,8 +175,8 @@ def test_examples_change_the_outcome(engine):
     plain = engine.prepare(opaque, texts, CodingContext()).code(texts)
     learned = engine.prepare(with_ex, texts, CodingContext()).code(texts)
     top = lambda out: [tc.assignments[0].code_key if tc.assignments else None for tc in out]  # noqa: E731
-    acc_plain = sum(x == y for x, y in zip(top(plain), truth)) / len(truth)
-    acc_learned = sum(x == y for x, y in zip(top(learned), truth)) / len(truth)
+    acc_plain = sum(x == y for x, y in zip(top(plain), truth, strict=False)) / len(truth)
+    acc_learned = sum(x == y for x, y in zip(top(learned), truth, strict=False)) / len(truth)
     assert acc_learned >= 0.9 and acc_learned > acc_plain
 
 
@@ -224,7 +224,7 @@ def test_review_flags_the_least_certain_minority(engine):
     flags = [flag_for_review(tc)[0] for tc in out]
     assert 0 < sum(flags) <= 0.4 * len(texts)
     prio = [review_priority(tc) for tc in out if tc.assignments]
-    flagged_p = [review_priority(tc) for tc, f in zip(out, flags) if f and tc.assignments]
+    flagged_p = [review_priority(tc) for tc, f in zip(out, flags, strict=False) if f and tc.assignments]
     assert all(p < coder.review_cut for p in flagged_p) and min(prio) in flagged_p
 
 

@@ -6,7 +6,12 @@ import pytest
 from pydantic import ValidationError as PydanticError
 
 from surveycoder_core.errors import (
-    ERROR_STATUS, CreditsError, NoDataError, SurveyCoderError, ValidationError, from_pydantic,
+    ERROR_STATUS,
+    CreditsError,
+    NoDataError,
+    SurveyCoderError,
+    ValidationError,
+    from_pydantic,
 )
 from surveycoder_core.schemas import CodeRequest
 

@@ -122,8 +122,8 @@ def test_learning_modes_split_open_curve(tmp_path):
 
 
 def test_curve_compares_the_teach_order_with_random(tmp_path):
-    from surveycoder_core.engines.embedded import EmbeddedEngine
     from surveycoder_core.engines.base import CodingContext
+    from surveycoder_core.engines.embedded import EmbeddedEngine
     from surveycoder_core.evaluation import load_dataset
     from surveycoder_core.evaluation_learning import run_curve
 

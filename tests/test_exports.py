@@ -11,7 +11,7 @@ import pyreadstat
 import pytest
 
 from surveycoder_core.errors import ValidationError
-from surveycoder_core.exports import (
+from surveycoder_core.exports.files import (
     ExportAssignment,
     ExportCode,
     ExportOptions,
@@ -78,7 +78,8 @@ def test_wide_by_question_csv_exact() -> None:
     assert export_csv([make_question()], ExportOptions(layout="wide_by_question")) == lines(
         "respondent_id,region,text,status,codes,code_numbers,categories,confidence,needs_review,review_reason,reviewed,"
         "reviewed_by",
-        '1,North,"Too expensive, and slow",coded,Price too high; Slow delivery,1; 3,Price; Service,high; medium,no,,no,',
+        '1,North,"Too expensive, and slow",coded,Price too high; Slow delivery,1; 3,'
+        'Price; Service,high; medium,no,,no,',
         "2,South,Lovely staff,coded,Friendly staff,2,Service,manual,yes,low_confidence,yes,alice",
         "3,,,no_data,,,,,no,,no,",
         "4,North,Nothing to add really,uncoded,,,,,no,,no,",

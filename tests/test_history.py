@@ -4,9 +4,10 @@ from typing import Any
 
 import pytest
 
-from surveycoder_core import edits, history
+from surveycoder_core.db import undo as history
+from surveycoder_core.db.store import one, record_event, rows, write
 from surveycoder_core.errors import InvalidStateError, NotFoundError
-from surveycoder_core.store import one, record_event, rows, write
+from surveycoder_core.refinement import edits
 from tests.factories import cb_version, question_state
 
 

@@ -12,7 +12,7 @@ import pyreadstat
 import pytest
 
 from surveycoder_core.errors import ValidationError
-from surveycoder_core.imports import (
+from surveycoder_core.io.readers import (
     guess_columns,
     read_codebook,
     read_request_json,
@@ -92,7 +92,7 @@ def test_excel_sep_hint_and_title_line() -> None:
 
 
 def test_single_column_csv() -> None:
-    table = read_table("text\nhello\nworld\n".encode(), "one.csv")
+    table = read_table(b"text\nhello\nworld\n", "one.csv")
     assert table.frame.columns.tolist() == ["text"]
     assert table.frame["text"].tolist() == ["hello", "world"]
 

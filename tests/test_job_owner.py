@@ -13,9 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from surveycoder_core import job_owner, jobs, service
+from surveycoder_core import service
+from surveycoder_core.db.store import one, rows, session
+from surveycoder_core.jobs import owner as job_owner
+from surveycoder_core.jobs import queue as jobs
 from surveycoder_core.schemas import CodeRequest
-from surveycoder_core.store import one, rows, session
 
 from .synthetic import make_responses
 

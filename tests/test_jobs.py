@@ -6,10 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from surveycoder_core import credits, jobs, service
+from surveycoder_core import service
+from surveycoder_core.access import credits
+from surveycoder_core.db.store import one, rows, session, write
 from surveycoder_core.errors import ConflictError
+from surveycoder_core.jobs import queue as jobs
 from surveycoder_core.schemas import CodeRequest
-from surveycoder_core.store import one, rows, session, write
 
 from .synthetic import make_responses
 
@@ -103,7 +105,7 @@ def test_job_failing_repeatedly_ends_failed_with_partial_results(db_path: Path, 
     for attempt in range(jobs.MAX_ATTEMPTS):
         crash_on = 2 if attempt == 0 else 1  # the first attempt saves one batch, later ones none
         with pytest.raises(KeyboardInterrupt):
-            jobs.Worker(db_path, engine_factory=lambda: CrashingEngine(engine, crash_on=crash_on)).run_once()
+            jobs.Worker(db_path, engine_factory=lambda c=crash_on: CrashingEngine(engine, crash_on=c)).run_once()
     assert jobs.Worker(db_path, engine_factory=lambda: engine).run_once() is False  # gives up, marks failed
     with session(db_path) as db:
         job = jobs.get_job(db, sub["job_id"])

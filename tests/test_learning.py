@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from surveycoder_core import reviews, service
-from surveycoder_core.codebooks import code_specs
+from surveycoder_core import service
+from surveycoder_core.db.codebooks import code_specs
+from surveycoder_core.db.store import one, session
+from surveycoder_core.human_review import queue as reviews
 from surveycoder_core.schemas import CodeRequest
-from surveycoder_core.store import one, session
 
 # A codebook whose names alone do not say where "the lift" comments belong.
 CODEBOOK = {"categories": [{"name": "Building", "codes": [
@@ -71,7 +72,7 @@ def test_api_examples_take_the_same_path(tmp_path: Path, engine) -> None:
 
 
 def test_every_reviewed_answer_teaches_no_cap_and_no_code_reviews_too(db_path: Path, engine) -> None:
-    from surveycoder_core.codebooks import no_code_examples
+    from surveycoder_core.db.codebooks import no_code_examples
 
     texts = [f"the lift was broken on floor {i}" for i in range(70)] + ["the weather was nice", "my cat is ill"]
     req = CodeRequest.model_validate({"responses": [{"id": f"r{i}", "text": t} for i, t in enumerate(texts)],

@@ -8,6 +8,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from datetime import UTC
 from pathlib import Path
 
 import httpx
@@ -314,8 +315,8 @@ def test_content_filter_on_one_text_spares_the_others(server: str) -> None:
 
 
 def test_retry_after_forms() -> None:
+    from datetime import datetime, timedelta
     from email.utils import format_datetime
-    from datetime import datetime, timedelta, timezone
 
     from surveycoder_core.engines.llm_client import _retry_after
 
@@ -324,7 +325,7 @@ def test_retry_after_forms() -> None:
 
     assert _retry_after(resp("2")) == 2.0
     assert _retry_after(resp("3600")) == 60.0  # capped so a run never stalls for an hour
-    soon = format_datetime(datetime.now(timezone.utc) + timedelta(seconds=5), usegmt=True)
+    soon = format_datetime(datetime.now(UTC) + timedelta(seconds=5), usegmt=True)
     assert 3 <= (_retry_after(resp(soon)) or 0) <= 5
     assert _retry_after(resp("soon")) is None
 

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from surveycoder_core.access.ratelimit import RateLimiter
+from surveycoder_core.db.store import one, session
 from surveycoder_core.errors import RateLimitedError
-from surveycoder_core.ratelimit import RateLimiter
-from surveycoder_core.store import one, session
 
 
 def test_two_limiters_on_one_database_share_one_limit(db_path: Path) -> None:

@@ -7,10 +7,14 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from surveycoder_core import edits, history, ingest, projects, refine, responses
+from surveycoder_core import ingest
+from surveycoder_core.db import projects, responses
+from surveycoder_core.db import undo as history
+from surveycoder_core.db.store import one, open_db, rows, write
 from surveycoder_core.errors import InvalidStateError, NotFoundError, ValidationError
+from surveycoder_core.refinement import edits
+from surveycoder_core.refinement import suggestions as refine
 from surveycoder_core.schemas import ResponseIn
-from surveycoder_core.store import one, open_db, rows, write
 from tests.factories import FakeEngine, make_coded_question, question_state
 
 KEYS = {"id", "type", "action", "status", "confidence", "name", "definition", "sentiment", "category_id", "category",
@@ -297,7 +301,7 @@ def test_praise_and_complaint_under_one_code_are_separated(coded: Any) -> None:
 
 
 def test_opposite_stance_names() -> None:
-    from surveycoder_core.refine_rules import opposite_stance_name
+    from surveycoder_core.refinement.rules import opposite_stance_name
 
     assert opposite_stance_name("Complaints about bill", "Positive") == "Praise for bill"
     assert opposite_stance_name("Praise for staff", "Negative") == "Complaints about staff"
@@ -305,19 +309,21 @@ def test_opposite_stance_names() -> None:
 
 
 def test_every_suggestion_kind_is_titled_by_its_own_fields() -> None:
-    from surveycoder_core.refine import suggestion_title
+    from surveycoder_core.refinement.suggestions import suggestion_title
 
     base = {"name": "General complaints (praise)", "source_code": "General complaints", "target_code": None}
-    assert suggestion_title({**base, "type": "split"}) == "Split “General complaints (praise)” out of “General complaints”"
+    expected = "Split “General complaints (praise)” out of “General complaints”"
+    assert suggestion_title({**base, "type": "split"}) == expected
     assert "None" not in suggestion_title({**base, "type": "split"})
     assert suggestion_title({**base, "type": "new_code"}) == "New code “General complaints (praise)”"
     assert suggestion_title({"type": "definition_update", "name": "X", "target_code": "X", "source_code": None}) \
         == "Sharper definition for “X”"
-    assert suggestion_title({"type": "merge", "name": "B", "source_code": "A", "target_code": "B"}) == "Merge “A” into “B”"
+    merge = {"type": "merge", "name": "B", "source_code": "A", "target_code": "B"}
+    assert suggestion_title(merge) == "Merge “A” into “B”"
 
 
 def test_other_and_general_codes_get_no_sharper_definition(engine) -> None:
-    from surveycoder_core.refine_rules import definition_rules
+    from surveycoder_core.refinement.rules import definition_rules
 
     texts = ["the wifi drops at night", "my bill was wrong", "engineer was late", "router lights too bright",
              "price went up", "moved house and lost service"]

@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from surveycoder_core import history, reviews
+from surveycoder_core.db import undo as history
+from surveycoder_core.db.store import one, open_db, rows
 from surveycoder_core.errors import ConflictError, NotFoundError, ValidationError
-from surveycoder_core.store import one, open_db, rows
+from surveycoder_core.human_review import queue as reviews
 from tests.factories import question_state
 
 

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from surveycoder_core import analytics, search
+from surveycoder_core.analytics import search
+from surveycoder_core.analytics import tables as analytics
 
 ANSWERS = [
     "The engineer arrived late and left a mess",

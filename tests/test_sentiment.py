@@ -27,7 +27,8 @@ def test_sentiment_comes_from_the_carrying_clause():
 
 
 def test_topics_are_always_neutral():
-    assert code_sentiment("Awful, terrible staff", "Awful, terrible staff", coding_type="qualitative_topics") == "Neutral"
+    text = "Awful, terrible staff"
+    assert code_sentiment(text, text, coding_type="qualitative_topics") == "Neutral"
 
 
 def test_neutral_clause_falls_back_to_expected_polarity():

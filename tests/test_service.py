@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from surveycoder_core import service
+from surveycoder_core.db.store import rows, session
 from surveycoder_core.errors import NoDataError, ValidationError
 from surveycoder_core.schemas import CodeRequest, CodeResponseSync
-from surveycoder_core.store import rows, session
 
 from .synthetic import CODEBOOK, SEED_BRAND_EXAMPLE, make_responses
 
@@ -201,7 +201,7 @@ def test_review_flags_and_suggestions_are_stored(db_path: Path, engine) -> None:
 def test_json_export_is_the_api_envelope(db_path: Path, engine) -> None:
     import json
 
-    from surveycoder_core.exports import export_json
+    from surveycoder_core.exports.files import export_json
 
     req = CodeRequest.model_validate({"responses": SEED_BRAND_EXAMPLE})
     data = service.code_request(req, db_path=db_path, engine=engine).data

@@ -7,10 +7,12 @@ from typing import Any
 
 import pytest
 
-from surveycoder_core import credits, jobs, service
+from surveycoder_core import service
+from surveycoder_core.access import credits
+from surveycoder_core.db.store import one, rows, session
 from surveycoder_core.errors import ConflictError, InvalidStateError, NotFoundError, ValidationError
+from surveycoder_core.jobs import queue as jobs
 from surveycoder_core.schemas import CodeRequest
-from surveycoder_core.store import one, rows, session
 
 from .synthetic import make_responses
 
@@ -62,7 +64,7 @@ def test_refusals_write_nothing(coded: dict[str, Any]) -> None:
 
 
 def test_a_stale_version_is_invalid_state_and_the_app_path_keeps_stale_edit(coded: dict[str, Any]) -> None:
-    from surveycoder_core import reviews
+    from surveycoder_core.human_review import queue as reviews
 
     pid, qid, db_path = *_ref(coded), coded["db_path"]
     entry = service.review_queue(pid, qid, queue="all", db_path=db_path)["items"][2]

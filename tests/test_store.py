@@ -3,10 +3,10 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-from surveycoder_core.migrations import MIGRATIONS
-from surveycoder_core.store import EmbeddingStore, open_db, rows, session, write
-
 import numpy as np
+
+from surveycoder_core.db.migrations import MIGRATIONS
+from surveycoder_core.db.store import EmbeddingStore, open_db, rows, session, write
 
 
 def test_migrations_apply_once_and_set_wal(db_path: Path) -> None:
@@ -63,7 +63,7 @@ def test_many_connections_opening_a_new_database_at_once(tmp_path: Path) -> None
         path = tmp_path / f"new-{round_}.db"
         errors: list[BaseException] = []
 
-        def opener() -> None:
+        def opener(path: Path = path, errors: list[BaseException] = errors) -> None:
             try:
                 with session(path) as db:
                     db.conn.execute("SELECT COUNT(*) FROM projects").fetchone()

@@ -9,8 +9,8 @@ from __future__ import annotations
 import numpy as np
 
 from surveycoder_core.engines.base import CodeSpec, CodingContext
-from surveycoder_core.engines.embedded_learner import OVR_MIN_EXAMPLES, OneVsRestLearner
 from surveycoder_core.engines.calibration import PlattPerCode
+from surveycoder_core.engines.embedded_learner import OVR_MIN_EXAMPLES, OneVsRestLearner
 
 from .synthetic import make_texts
 
@@ -28,7 +28,7 @@ def _book(train: list[tuple[str, set[str]]], themes: list[str]) -> list[CodeSpec
 
 
 def _f1(gold: list[set[str]], pred: list[set[str]]) -> float:
-    tp = sum(len(g & p) for g, p in zip(gold, pred))
+    tp = sum(len(g & p) for g, p in zip(gold, pred, strict=False))
     return 2 * tp / (sum(map(len, gold)) + sum(map(len, pred)))
 
 
@@ -56,7 +56,7 @@ def test_an_answer_with_two_codes_teaches_both(engine) -> None:
     coder = engine.prepare(book, [t for t, _ in test], CodingContext())
     double = [(t, g) for t, g in test if len(g) == 2]
     pred = [{a.code_key for a in c.assignments} for c in coder.code([t for t, _ in double])]
-    both = sum(p == g for p, g in zip(pred, [g for _, g in double]))
+    both = sum(p == g for p, g in zip(pred, [g for _, g in double], strict=False))
     assert both >= 0.6 * len(double), (both, len(double))
 
 
@@ -75,7 +75,7 @@ def test_answers_of_a_theme_outside_the_codebook_get_no_code(engine) -> None:
     pred = [{a.code_key for a in c.assignments} for c in coder.code([t for t, _ in fitting])]
     assert _f1([g for _, g in fitting], pred) >= 0.85
     # Confidence follows the calibrated score: "high" assignments are right.
-    high = [(a.code_key in g) for c, (_, g) in zip(coder.code([t for t, _ in fitting]), fitting)
+    high = [(a.code_key in g) for c, (_, g) in zip(coder.code([t for t, _ in fitting]), fitting, strict=False)
             for a in c.assignments if a.confidence == "high"]
     assert high and sum(high) / len(high) >= 0.9
 

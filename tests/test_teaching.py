@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from surveycoder_core.engines.base import Assignment, TextCoding
-from surveycoder_core.teaching import teach_order, uncertainty
+from surveycoder_core.human_review.teaching import teach_order, uncertainty
 
 
 def _coding(code: str, score: float) -> TextCoding:

@@ -33,7 +33,8 @@ def _blobs(n_groups: int, per_group: int, spread: float, dim: int = 64, seed: in
     for g in range(n_groups):
         for j in range(per_group):
             # Texts differ so that none is deduplicated; the words only feed the names.
-            text = f"question about {WORDS[g % len(WORDS)]} {WORDS[(g // len(WORDS) * 13 + 5) % len(WORDS)]} number {g}-{j}"
+            first, second = WORDS[g % len(WORDS)], WORDS[(g // len(WORDS) * 13 + 5) % len(WORDS)]
+            text = f"question about {first} {second} number {g}-{j}"
             texts.append(text)
             vectors[text] = centres[g] + spread * rng.normal(size=dim) * np.sqrt(1.0 / dim) * 8
             groups.append(g)

@@ -17,7 +17,7 @@ def get_engine(name: str | None = None, db_path: str | Path | None = None) -> En
     The embedded engine caches embeddings in the project database so recoding is cheap;
     the LLM engine uses the embedded one for embeddings (clustering, merge suggestions).
     """
-    from ..store import EmbeddingStore
+    from surveycoder_core.db.store import EmbeddingStore
     from .embedded import EmbeddedEngine
 
     choice = (name or os.environ.get("SURVEYCODER_ENGINE") or "embedded").strip().lower()

@@ -1,6 +1,6 @@
 """API test fixtures: a real `surveycoder serve` subprocess on 127.0.0.1, keys, data generators.
 
-The server runs from this checkout (``python -m surveycoder_core.cli serve``) on a free port with a
+The server runs from this checkout (``python -m surveycoder_core.cli.main serve``) on a free port with a
 temporary database; keys are created in that database with ``auth.create_key`` from the test
 process (SQLite in WAL mode is shared safely between processes).
 """
@@ -85,7 +85,7 @@ class Server:
 
 def start_server(db: Path, log: Path, *, worker: bool = True, env: dict[str, str] | None = None) -> Server:
     port = free_port()
-    args = [sys.executable, "-m", "surveycoder_core.cli", "serve", "--host", "127.0.0.1", "--port", str(port),
+    args = [sys.executable, "-m", "surveycoder_core.cli.main", "serve", "--host", "127.0.0.1", "--port", str(port),
             "--db", str(db)]
     if not worker:
         args.append("--no-worker")
@@ -116,8 +116,8 @@ def stop(proc: subprocess.Popen[bytes]) -> None:
 
 
 def make_keys(db: Path) -> dict[str, dict[str, Any]]:
-    from surveycoder_core import auth, credits
-    from surveycoder_core.store import session
+    from surveycoder_core.access import auth, credits
+    from surveycoder_core.db.store import session
 
     keys = {
         "write": auth.create_key(name="tests", scopes=["read", "write"], db_path=db),

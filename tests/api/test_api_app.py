@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from starlette.testclient import TestClient
 
-from surveycoder_core import auth
-from surveycoder_core.api import create_app
+from surveycoder_core.access import auth
+from surveycoder_core.api.app import create_app
 
 from .conftest import ROOT, base_env
 
@@ -88,7 +88,7 @@ def test_keys_cli(tmp_path: Path) -> None:
     db = tmp_path / "cli.db"
 
     def cli(*args: str) -> str:
-        done = subprocess.run([sys.executable, "-m", "surveycoder_core.cli", "keys", *args, "--db", str(db)],
+        done = subprocess.run([sys.executable, "-m", "surveycoder_core.cli.main", "keys", *args, "--db", str(db)],
                               cwd=ROOT, env=base_env(db), capture_output=True, text=True, timeout=60)
         assert done.returncode == 0, done.stdout + done.stderr
         return done.stdout
@@ -107,8 +107,8 @@ def test_pending_webhook_delivery_resumes_after_a_restart(tmp_path: Path, monkey
     import json
     import time
 
-    from surveycoder_core import webhooks
-    from surveycoder_core.store import now, session, write
+    from surveycoder_core.db.store import now, session, write
+    from surveycoder_core.jobs import webhooks
 
     from .test_api_jobs import Receiver
 
@@ -133,8 +133,8 @@ def test_pending_webhook_delivery_resumes_after_a_restart(tmp_path: Path, monkey
 
 
 def test_concurrent_job_limit_of_a_metered_organisation(tmp_path: Path) -> None:
-    from surveycoder_core import credits
-    from surveycoder_core.store import session
+    from surveycoder_core.access import credits
+    from surveycoder_core.db.store import session
 
     db = tmp_path / "cj.db"
     app = create_app(db, start_worker=False)  # jobs stay queued

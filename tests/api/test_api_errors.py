@@ -49,7 +49,7 @@ def test_missing_malformed_unknown_revoked_keys(server: Server) -> None:
 
 
 def test_expired_key(server: Server) -> None:
-    from surveycoder_core import auth
+    from surveycoder_core.access import auth
 
     key = auth.create_key(name="short lived", scopes=["read"], db_path=server.db, expires_days=1)
     with sqlite3.connect(server.db) as conn:

@@ -115,7 +115,7 @@ def test_cancel_and_finished_job(http: httpx.Client) -> None:
 
 def _worker(db: Path, log: Path) -> subprocess.Popen[bytes]:
     env = base_env(db, SURVEYCODER_JOB_STALE_SECONDS="2")
-    return subprocess.Popen([sys.executable, "-m", "surveycoder_core.cli", "worker", "--db", str(db)], cwd=ROOT,
+    return subprocess.Popen([sys.executable, "-m", "surveycoder_core.cli.main", "worker", "--db", str(db)], cwd=ROOT,
                             env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
 
 

@@ -17,7 +17,8 @@ from pathlib import Path
 import httpx
 import xlsxwriter
 
-from surveycoder_core import imports, service
+from surveycoder_core import service
+from surveycoder_core.io import readers as imports
 
 from .conftest import ROOT, Server
 from .test_api_errors import assert_envelope
@@ -48,7 +49,7 @@ def test_a_long_answer_in_a_csv_through_the_cli(server: Server, http: httpx.Clie
     path = tmp_path / "open_ends.csv"
     with path.open("w", newline="", encoding="utf-8") as fh:
         csv.writer(fh).writerows([("id", "answer"), *ROWS])
-    proc = subprocess.run([sys.executable, "-m", "surveycoder_core.cli", "code", str(path), "--db", str(server.db),
+    proc = subprocess.run([sys.executable, "-m", "surveycoder_core.cli.main", "code", str(path), "--db", str(server.db),
                            "--project-name", "Long answers CSV"], cwd=ROOT, capture_output=True, text=True,
                           timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr

@@ -6,7 +6,9 @@ import sqlite3
 
 import pytest
 
-from surveycoder_core import jobs, sample, service
+from surveycoder_core import service
+from surveycoder_core.io import sample
+from surveycoder_core.jobs import queue as jobs
 
 
 def copy_db(src: str, dst: str) -> None:

@@ -5,7 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from surveycoder_core import analytics, appstate, charts, sample
+from surveycoder_core.analytics import charts
+from surveycoder_core.analytics import tables as analytics
+from surveycoder_core.io import sample
+from surveycoder_core.service import app_reads as appstate
 
 CODES = [
     {"id": "c1", "name": "Price", "category": "Value", "code_number": 1, "sentiment": "Negative", "definition": ""},
@@ -104,8 +107,8 @@ def test_markdown_escaping_keeps_the_text_inert():
 
 def test_load_frames_reads_what_response_rows_gives(coded):
     """The lean reader behind the Dashboard builds the very frames the full rows build."""
-    from surveycoder_core.codebooks import code_rows
-    from surveycoder_core.results import response_rows
+    from surveycoder_core.db.codebooks import code_rows
+    from surveycoder_core.db.responses import response_rows
 
     db, info = coded
     qid = info["question_id"]

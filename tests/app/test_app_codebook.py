@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from surveycoder_core import codebooks, store
-from surveycoder_core.results import code_frequencies
+from surveycoder_core.db import codebooks, store
+from surveycoder_core.db.responses import code_counts
 
 from .helpers import app, button, plain
 
@@ -55,7 +55,7 @@ def test_split_and_add(coded_db):
     path, ids = coded_db
     qid = ids["question_id"]
     with store.session(path) as db:
-        freq = code_frequencies(db, qid)
+        freq = code_counts(db, qid)
     big = max(codes(path, qid), key=lambda c: freq.get(c["id"], 0))
     at = app("7_Codebook", question_id=qid)
     at.selectbox(key="cb_code").select(big["id"]).run()
@@ -65,7 +65,7 @@ def test_split_and_add(coded_db):
     at.button(key="cb_split").click().run()
     assert not at.exception
     with store.session(path) as db:
-        freq = code_frequencies(db, qid)
+        freq = code_counts(db, qid)
     new = [c for c in codes(path, qid) if c["name"] == "Price rises"][0]
     assert freq[new["id"]] == 2
     at.text_input(key="cb_add_name").input("Moving house").run()

@@ -7,7 +7,8 @@ import io
 import pandas as pd
 import pytest
 
-from surveycoder_core import exports, service
+from surveycoder_core import service
+from surveycoder_core.exports import files as exports
 
 from .helpers import app
 

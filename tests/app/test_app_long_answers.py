@@ -6,7 +6,9 @@ from __future__ import annotations
 import csv
 import io
 
-from surveycoder_core import projects, reviews, service, store
+from surveycoder_core import service
+from surveycoder_core.db import projects, store
+from surveycoder_core.human_review import queue as reviews
 
 from .helpers import app, button, plain
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 
-from surveycoder_core import projects, store
+from surveycoder_core.db import projects, store
 
 from .helpers import app, button, plain
 

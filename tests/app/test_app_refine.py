@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from surveycoder_core import refine, store
+from surveycoder_core.db import store
 from surveycoder_core.engines import get_engine
+from surveycoder_core.refinement import suggestions as refine
 
 from .helpers import app, button, plain
 

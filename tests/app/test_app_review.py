@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 
-from surveycoder_core import reviews, store
-from surveycoder_core.results import response_rows
+from surveycoder_core.db import store
+from surveycoder_core.db.responses import response_rows
+from surveycoder_core.human_review import queue as reviews
 
 from .helpers import app, button, plain
 

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from surveycoder_core import edits, jobs, projects, service, store
-from surveycoder_core.codebooks import code_rows
+from surveycoder_core import service
+from surveycoder_core.db import projects, store
+from surveycoder_core.db.codebooks import code_rows
+from surveycoder_core.jobs import queue as jobs
+from surveycoder_core.refinement import edits
 
 from .conftest import import_sample
 from .helpers import app, button

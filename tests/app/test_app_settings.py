@@ -16,7 +16,8 @@ def test_reviewer_name_is_used_for_decisions(coded_db):
     at.switch_page("pages/5_Review.py").run()
     button(at, "Accept as coded").click()
     at.run()
-    from surveycoder_core import reviews, store
+    from surveycoder_core.db import store
+    from surveycoder_core.human_review import queue as reviews
 
     with store.session(path) as db:
         assert reviews.review_log(db, ids["question_id"])[0]["actor"] == "Alice"

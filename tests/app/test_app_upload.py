@@ -7,8 +7,8 @@ import json
 
 import pandas as pd
 
-from surveycoder_core import projects, store
-from surveycoder_core.results import response_rows
+from surveycoder_core.db import projects, store
+from surveycoder_core.db.responses import response_rows
 
 from .helpers import app, button, plain
 
@@ -163,13 +163,13 @@ def test_answers_go_into_an_empty_project_made_through_the_api(db_path):
 
 
 def test_learn_from_a_coded_earlier_wave(db_path):
-    from surveycoder_core.codebooks import code_specs, no_code_examples
+    from surveycoder_core.db.codebooks import code_specs, no_code_examples
 
-    wave = ("respondent_id,text,mention_1,mention_2\n"
-            "W1,Prices are far too high,Price,\n"
-            "W2,Rude staff and too expensive,Staff,Price\n"
-            "W3,The staff were lovely,Staff,\n"
-            "W4,Nothing to add,,\n").encode()
+    wave = (b"respondent_id,text,mention_1,mention_2\n"
+            b"W1,Prices are far too high,Price,\n"
+            b"W2,Rude staff and too expensive,Staff,Price\n"
+            b"W3,The staff were lovely,Staff,\n"
+            b"W4,Nothing to add,,\n")
     at = upload(app("2_Upload"), "wave2.csv", CSV)
     at.radio(key="upload_codebook_source").set_value(
         "Learn from a coded earlier wave (its codes and coded answers)").run()
@@ -179,7 +179,7 @@ def test_learn_from_a_coded_earlier_wave(db_path):
     assert not at.exception, at.exception
     assert any("4 coded answers" in plain(s.value) and "2 codes" in plain(s.value) for s in at.success)
     counts = next(d.value for d in at.dataframe if "training answers" in d.value.columns)
-    assert dict(zip(counts["code"], counts["training answers"])) == {"Price": 2, "Staff": 2}
+    assert dict(zip(counts["code"], counts["training answers"], strict=False)) == {"Price": 2, "Staff": 2}
     assert any("3 training examples" in c.value or "4 training examples" in c.value for c in at.caption)
     button(at, "Import responses").click()
     at.run()

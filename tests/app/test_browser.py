@@ -1,6 +1,7 @@
 """The whole flow in real Chromium against `streamlit run` (Playwright; /usr/bin/chromium, never `playwright install`).
 
-upload a CSV → code it → charts → resolve a flagged response (shown as plain text) → delete a code → apply the suggestion →
+upload a CSV → code it → charts → resolve a flagged response (shown as plain text) → delete a code →
+apply the suggestion →
 rename a code → export XLSX and read it back → restart the server and refresh: decisions are kept.
 Two browser sessions reviewing the same response: the second is refused, nothing is overwritten.
 Screenshots of the main screens go to docs/screenshots/.
@@ -23,8 +24,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from surveycoder_core import reviews, sample, store
-from surveycoder_core.results import response_rows
+from surveycoder_core.db import store
+from surveycoder_core.db.responses import response_rows
+from surveycoder_core.human_review import queue as reviews
+from surveycoder_core.io import sample
 
 from .conftest import copy_db
 from .helpers import APP
