@@ -93,7 +93,7 @@ __all__ = [
     "ExportAssignment", "ExportCode", "ExportOptions", "ExportQuestion", "ExportResponse", "LAYOUTS",
     "SUGGESTION_COLUMNS", "REVIEW_LOG_COLUMNS", "build_table", "code_dictionary", "export_csv",
     "export_xlsx", "export_sav", "export_suggestions_xlsx", "export_suggestions_csv",
-    "export_review_log_csv", "neutralise_cell",
+    "export_review_log_csv", "export_codebook_csv", "neutralise_cell",
 ]  # fmt: skip
 
 SHEET_RESULTS = "Coded responses"
@@ -338,3 +338,15 @@ def export_json(result: Any) -> str:
     from surveycoder_core.schemas import CodeResponseSync
 
     return CodeResponseSync(data=result).model_dump_json(indent=2)
+
+
+def export_codebook_csv(codebook: Any) -> str:
+    """A codebook (``CodebookIn``) as a CSV with category, code, definition, sentiment
+    (``io.readers.read_codebook`` reads it back)."""
+    buf = io.StringIO()
+    w = csv.writer(buf)
+    w.writerow(["category", "code", "definition", "sentiment"])
+    for cat in codebook.categories:
+        for code in cat.codes:
+            w.writerow([cat.name, code.name, code.definition or "", code.sentiment])
+    return buf.getvalue()

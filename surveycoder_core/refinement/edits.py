@@ -160,6 +160,43 @@ def update_code(db: sqlite_utils.Database, question_id: str, code_id: str, *, ac
                       payload={"code_id": code_id, "name": code["name"], "changes": changes})
 
 
+def edit_code(db: sqlite_utils.Database, question_id: str, code_id: str, *, actor: str, name: str | None = None,
+              definition: str | None = None, sentiment: str | None = None, category: str | None = None) -> bool:
+    """Rename and redefine a code at once, as one transaction and one undo entry (None leaves a field
+    alone; an empty definition clears it). Only a new name is recorded as ``code.rename``, anything
+    else as ``code.update``. Returns whether anything changed."""
+    get_question(db, question_id)
+    new_name = clean_name(name) if name is not None else None
+    with write(db):
+        code = get_code(db, question_id, code_id)
+        cap = Capture(db, question_id).codes([code_id])
+        changes: dict[str, Any] = {}
+        if new_name is not None and new_name != code["name"]:
+            check_unique_name(db, question_id, new_name, except_id=code_id)
+            changes["name"] = new_name
+        if definition is not None and (definition.strip() or None) != code["definition"]:
+            changes["definition"] = definition.strip() or None
+        if sentiment is not None and check_sentiment(sentiment) != code["sentiment"]:
+            changes["sentiment"] = check_sentiment(sentiment)
+        if category is not None:
+            cat_id = category_id_for(db, cap, question_id, clean_name(category, "category"))
+            if cat_id != code["category_id"]:
+                changes["category_id"] = cat_id
+        if not changes:
+            return False
+        db.conn.execute(f"UPDATE codes SET {', '.join(k + ' = ?' for k in changes)} WHERE id = ?",
+                        [*changes.values(), code_id])
+        if list(changes) == ["name"]:
+            commit_change(db, cap, actor=actor, action="code.rename",
+                          payload={"code_id": code_id, "from": code["name"], "to": new_name})
+        else:
+            payload = {"code_id": code_id, "name": changes.get("name", code["name"]), "changes": changes}
+            if "name" in changes:
+                payload |= {"from": code["name"], "to": new_name}
+            commit_change(db, cap, actor=actor, action="code.update", payload=payload)
+    return True
+
+
 def add_code(db: sqlite_utils.Database, question_id: str, *, name: str, category: str,
              definition: str | None = None, sentiment: str = "Neutral", actor: str) -> str:
     get_question(db, question_id)

@@ -41,6 +41,12 @@ from surveycoder_core.schemas import (
 Progress = Callable[[str, int, int], None]
 
 
+def embedder(db_path: str | Path | None = None) -> Callable[[Sequence[str]], Any]:
+    """Sentence vectors from the offline embedded engine, cached in the project database
+    (meaning search, the teach queue)."""
+    return get_engine("embedded", db_path=db_path).embed
+
+
 def _project_name(request: CodeRequest) -> str:
     return request.project_name or f"API Coding {datetime.now(UTC):%Y-%m-%d %H:%M:%S}"
 

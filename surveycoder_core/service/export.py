@@ -70,21 +70,23 @@ def find_question(project: dict[str, Any], ref: str | None = None) -> dict[str, 
                           + listed)
 
 
-def export_filename(project_name: str, fmt: str) -> str:
+def export_filename(project_name: str, fmt: str, what: str = "coded") -> str:
+    """A safe download name for one of a project's files: ``<project>_<what>.<fmt>``."""
     safe = re.sub(r"[^A-Za-z0-9._-]+", "_", project_name).strip("_")[:80] or "export"
-    return f"{safe}_coded.{fmt}"
+    return f"{safe}_{what}.{fmt}"
 
 
 def export_file(
     project_id: str, *, fmt: FileFormat = "csv", layout: str = "wide_by_question",
     question_ids: Sequence[str] | None = None, include_categories: bool = True, include_sentiment: bool = False,
     include_confidence: bool = True, include_demographics: bool = True, include_code_dictionary: bool = True,
-    org_id: str | None = None, db_path: str | Path | None = None,
+    org_id: str | None = None, db_path: str | Path | None = None, bom: bool = False,
 ) -> tuple[bytes, str, str]:
     """The coded project as a file: (content, suggested file name, media type).
 
     ``layout`` applies to CSV and XLSX; an SPSS file always has one 0/1 variable per code (plus the
-    reviewed flag and reviewer of each question).
+    reviewed flag and reviewer of each question). ``bom`` starts a CSV with a byte-order mark (Excel
+    then reads it as UTF-8).
     """
     from surveycoder_core.service.coding import export_questions
 
@@ -102,9 +104,55 @@ def export_file(
         include_confidence=include_confidence, include_demographics=include_demographics,
         include_code_dictionary=include_code_dictionary)
     if fmt == "csv":
-        content = exports.export_csv(questions, options).encode("utf-8")
+        content = exports.export_csv(questions, options, bom=bom).encode("utf-8")
     elif fmt == "xlsx":
         content = exports.export_xlsx(questions, options)
     else:
         content = exports.export_sav(questions)
     return content, export_filename(project["name"], fmt), MEDIA_TYPES[fmt]
+
+
+# ---------------------------------------------------------------- the app's Export page
+
+LAYOUTS = exports.LAYOUTS
+
+
+def export_screen(question_id: str, *, db_path: str | Path | None = None) -> dict[str, Any]:
+    """The Export page's read model: the open question's project and that project's coded questions."""
+    with session(db_path) as db:
+        question = projects.get_question(db, question_id)
+        project = projects.get_project(db, question["project_id"])
+        questions = projects.list_questions(db, project["id"])
+    return {"project": project, "coded": {q["id"]: q for q in questions if q["code_count"]}}
+
+
+def export_preview(project_id: str, question_ids: Sequence[str], *, rows: int = 20, layout: str = "wide_by_question",
+                   db_path: str | Path | None = None, **options: bool) -> Any:
+    """The first rows of the coded-responses table as the file would hold them (a DataFrame)."""
+    from surveycoder_core.service.coding import export_questions
+
+    model = export_questions(project_id, question_ids, db_path=db_path)
+    return exports.build_table(model, exports.ExportOptions(layout=layout, **options)).head(rows)
+
+
+def result_json(question_id: str, *, db_path: str | Path | None = None) -> str:
+    """The question's results in the API's result envelope (what POST /v2/code returns)."""
+    from surveycoder_core.service.coding import get_result
+
+    return exports.export_json(get_result(question_id, db_path=db_path))
+
+
+def review_log_csv(question_id: str, *, db_path: str | Path | None = None) -> str:
+    """Every review decision of the question, oldest first (undone ones say so)."""
+    from surveycoder_core.human_review.queue import review_log
+
+    with session(db_path) as db:
+        return exports.export_review_log_csv(review_log(db, question_id))
+
+
+def suggestions_xlsx(question_id: str, *, db_path: str | Path | None = None) -> bytes:
+    """Every refinement suggestion of the question (Summary/Pending/Applied/Dismissed sheets)."""
+    from surveycoder_core.refinement.suggestions import suggestions_for_export
+
+    with session(db_path) as db:
+        return exports.export_suggestions_xlsx(suggestions_for_export(db, question_id))

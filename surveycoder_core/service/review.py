@@ -204,3 +204,49 @@ def recode_question(
     return {"project_id": project_id, "question_id": question_id, "mode": "job" if out["job_id"] else "inline",
             "job_id": out["job_id"], "status": "queued" if out["job_id"] else "completed",
             "responses": out["responses"], "reviewed_kept": int(kept), "threshold": ASYNC_THRESHOLD}
+
+
+# ---------------------------------------------------------------- the app's Review page
+# The page names a response by its row id and version (what it has on screen) and a code by its id.
+
+AUDIT_SIZE = reviews.AUDIT_SIZE
+
+
+def review_screen(question_id: str, *, audit: bool = False, db_path: str | Path | None = None) -> dict[str, Any]:
+    """The Review page's figures: the codebook (id -> code), progress, agreement (on the audit
+    sample with ``audit``) and the engine's estimated agreement (or None)."""
+    with session(db_path) as db:
+        codes = {c["id"]: c for c in code_rows(db, question_id)}
+        progress = reviews.review_progress(db, question_id)
+        agree = reviews.audit_agreement(db, question_id) if audit else reviews.agreement(db, question_id)
+        estimate = reviews.estimated_agreement(db, question_id)
+    return {"codes": codes, "progress": progress, "agreement": agree, "estimate": estimate}
+
+
+def review_items(
+    question_id: str, *, reasons: list[str] | None = None, code_id: str | None = None,
+    include_reviewed: bool = False, audit: bool = False, teach: bool = False, db_path: str | Path | None = None,
+) -> list[dict[str, Any]]:
+    """The queue the reviewer works through: flagged (filtered by reason and code), the audit sample,
+    or (``teach``) the answers that teach the engine most, embedded with the offline engine."""
+    with session(db_path) as db:
+        if teach:
+            from surveycoder_core.service.coding import embedder
+
+            return reviews.teach_queue(db, question_id, embed=embedder(db_path))
+        return reviews.review_queue(db, question_id, reasons=reasons or None, code_id=code_id,
+                                    include_reviewed=include_reviewed, audit=audit)
+
+
+def save_review(
+    question_id: str, response_row_id: int, *, version: int, actor: str, codes: list[dict[str, Any]] | None = None,
+    blind: bool = False, db_path: str | Path | None = None,
+) -> dict[str, Any]:
+    """A reviewer's decision on the response as it was shown (row id + ``version``): ``codes=None``
+    accepts the engine's codes, else ``[{code_id, sentiment}]`` become the final ones. A stale
+    version raises ``ConflictError`` (``STALE_EDIT``) naming who changed it; nothing is written."""
+    with session(db_path) as db:
+        if codes is None:
+            return reviews.accept_review(db, question_id, response_row_id, actor=actor, expected_version=version)
+        return reviews.decide_review(db, question_id, response_row_id, codes=codes, actor=actor,
+                                     expected_version=version, blind=blind)

@@ -1,0 +1,93 @@
+"""Projects and questions as the app shows them: the question picker, the Projects page, rename, delete,
+the sample survey, where the database is, and the worker thread that runs queued jobs.
+
+Each function opens its own connection and closes it; a write is one transaction.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from surveycoder_core.db import projects, store
+from surveycoder_core.db.store import one, rows, session
+from surveycoder_core.io import sample
+from surveycoder_core.jobs import queue as jobs
+
+
+def default_db_path() -> str:
+    """The database this process works on (``SURVEYCODER_DB`` or the default file)."""
+    return store.default_db_path()
+
+
+def db_location(path: str | Path | None = None) -> str:
+    """The database's absolute location, as shown to the user."""
+    return str(Path(path or default_db_path()).expanduser().resolve())
+
+
+def ensure_worker(db_path: str | Path | None = None) -> None:
+    """Make sure one in-process worker thread runs this database's queued jobs (from the app or the API)."""
+    jobs.ensure_worker(db_path)
+
+
+def question_choices(*, db_path: str | Path | None = None) -> list[dict[str, Any]]:
+    """Every question with its project's name, newest project first (for the question picker)."""
+    with session(db_path) as db:
+        found = rows(db, "SELECT q.id, q.project_id, p.name AS project, q.text, q.status,"
+                         " (SELECT COUNT(*) FROM codes c WHERE c.question_id = q.id) AS codes"
+                         " FROM questions q JOIN projects p ON p.id = q.project_id"
+                         " ORDER BY p.created_at DESC, p.id, q.created_at, q.id")
+    return [{"question_id": q["id"], "project_id": q["project_id"], "project": q["project"],
+             "question": " ".join((q["text"] or "").split()) or "(no question text)", "status": q["status"],
+             "codes": int(q["codes"])} for q in found]
+
+
+def project_choices(*, db_path: str | Path | None = None) -> dict[str, str]:
+    """Every project, newest first, id -> name (empty ones too: a project made through the API
+    has no question until answers are added)."""
+    with session(db_path) as db:
+        return {p["id"]: p["name"] for p in rows(db, "SELECT id, name FROM projects ORDER BY created_at DESC, id")}
+
+
+def projects_overview(*, db_path: str | Path | None = None) -> list[dict[str, Any]]:
+    """Every project, newest first, with its questions' sizes, review progress and whether a job
+    is coding them now (the Projects page)."""
+    with session(db_path) as db:
+        found = projects.list_projects(db)
+        running = {r["question_id"] for r in rows(db, "SELECT DISTINCT question_id FROM jobs"
+                                                      " WHERE status IN ('queued', 'processing')")}
+    for p in found:
+        for q in p["questions"]:
+            q["running"] = q["id"] in running
+    return found
+
+
+def question_heading(question_id: str, *, db_path: str | Path | None = None) -> dict[str, str] | None:
+    """The open question's project name and text (None when it does not exist)."""
+    with session(db_path) as db:
+        q = one(db, "SELECT p.name AS project, q.text FROM questions q JOIN projects p ON p.id = q.project_id"
+                    " WHERE q.id = ?", (question_id,))
+    if q is None:
+        return None
+    return {"project": q["project"], "question": " ".join((q["text"] or "").split()) or "(no question text)"}
+
+
+def rename_project(project_id: str, name: str, *, actor: str, db_path: str | Path | None = None) -> None:
+    with session(db_path) as db:
+        projects.rename_project(db, project_id, name, actor=actor)
+
+
+def delete_project(project_id: str, *, actor: str, db_path: str | Path | None = None) -> None:
+    """Delete a project with all its questions, codes and reviews (not undoable)."""
+    with session(db_path) as db:
+        projects.delete_project(db, project_id, actor=actor)
+
+
+def import_sample(*, actor: str, db_path: str | Path | None = None) -> dict[str, Any]:
+    """Store the bundled sample survey as a new project (not coded yet); as :func:`import_question`."""
+    from surveycoder_core.service.coding import import_question
+
+    req = sample.sample_request()
+    return import_question(db_path=db_path, responses=req.responses, project_name=req.project_name,
+                           question_text=req.question_text or "", coding_type=req.coding_type,
+                           language=req.language, actor=actor)
