@@ -54,16 +54,14 @@ def main() -> None:
     os.environ["SURVEYCODER_DB"] = args.db
     from streamlit.testing.v1 import AppTest
 
-    from surveycoder_core.db import store
-    from surveycoder_core.service import app_reads as appstate
+    from surveycoder_core.service import projects
 
     if not (args.keep and Path(args.db).exists()):
         for suffix in ("", "-wal", "-shm"):
             Path(args.db + suffix).unlink(missing_ok=True)
         qid = build(args.db, args.n)
     else:
-        with store.session(args.db) as db:
-            qid = appstate.question_choices(db)[0]["question_id"]
+        qid = projects.question_choices(db_path=args.db)[0]["question_id"]
 
     at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
     at.session_state["current_question_id"] = qid

@@ -4,21 +4,18 @@ import pandas as pd
 import streamlit as st
 
 from pages import _ui
-from surveycoder_core import service
-from surveycoder_core.db import projects, store
-from surveycoder_core.io import sample
-from surveycoder_core.jobs import queue as jobs
-from surveycoder_core.service import app_reads as appstate
+from pages._ui import md
+from surveycoder_core.service import projects as workspace
+
+STATUS_LABELS = {"pending": "Not coded yet", "codebook_ready": "Codebook ready", "coding": "Coding…",
+                 "coded": "Coded"}
 
 _ui.header("Projects", "Every project in this database — coded here or through the API.")
 _ui.show_flash()
 
 
 def try_sample() -> None:
-    req = sample.sample_request()
-    out, err = _ui.call(service.import_question, db_path=_ui.db_path(), responses=req.responses,
-                        project_name=req.project_name, question_text=req.question_text or "",
-                        coding_type=req.coding_type, language=req.language, actor=_ui.actor())
+    out, err = _ui.call(workspace.import_sample, db_path=_ui.db_path(), actor=_ui.actor())
     if err:
         return
     _ui.set_question(out["question_id"])
@@ -33,8 +30,7 @@ if mid.button("Try it with sample data", type="primary", icon=":material/science
 if right.button("Upload a survey", icon=":material/upload_file:", width="stretch"):
     st.switch_page("pages/2_Upload.py")
 
-with store.session(_ui.db_path()) as db:
-    all_projects = projects.list_projects(db)
+all_projects = workspace.projects_overview(db_path=_ui.db_path())
 
 if not all_projects:
     st.info("No projects yet. Upload a file or try the sample data.", icon=":material/info:")
@@ -50,27 +46,28 @@ for p in all_projects:
     pid = p["id"]
     with st.container(border=True, key=f"project_{pid}"):
         title, act1, act2 = st.columns([5, 1.2, 1.2], vertical_alignment="center")
-        title.subheader(appstate.md(p["name"]), anchor=False)
+        title.subheader(md(p["name"]), anchor=False)
         title.caption(f"Created {p['created_at'][:16].replace('T', ' ')} · source: {p['source']} · "
                       f"{len(p['questions'])} question(s)")
         with act1.popover("Rename", icon=":material/edit:", width="stretch"):
             new_name = st.text_input("New name", value=p["name"], key=f"rename_{pid}")
             if st.button("Save name", key=f"save_name_{pid}", type="primary"):
-                _, err = _ui.db_call(projects.rename_project, pid, new_name, actor=_ui.actor())
+                _, err = _ui.call(workspace.rename_project, pid, new_name, actor=_ui.actor(),
+                                  db_path=_ui.db_path())
                 if not err:
-                    _ui.flash(f"Renamed to “{appstate.md(' '.join(new_name.split()))}”.")
+                    _ui.flash(f"Renamed to “{md(' '.join(new_name.split()))}”.")
                     st.rerun()
         if act2.button("Delete", key=f"delete_{pid}", icon=":material/delete:", width="stretch"):
             st.session_state["confirm_delete"] = pid
         if st.session_state.get("confirm_delete") == pid:
-            st.warning(f"Delete “{appstate.md(p['name'])}” with all its questions, codes and reviews? "
+            st.warning(f"Delete “{md(p['name'])}” with all its questions, codes and reviews? "
                        "This cannot be undone.")
             c1, c2, _ = st.columns([1, 1, 4])
             if c1.button("Yes, delete it", key=f"confirm_delete_{pid}", type="primary"):
-                _, err = _ui.db_call(projects.delete_project, pid, actor=_ui.actor())
+                _, err = _ui.call(workspace.delete_project, pid, actor=_ui.actor(), db_path=_ui.db_path())
                 st.session_state.pop("confirm_delete", None)
                 if not err:
-                    _ui.flash(f"Deleted “{appstate.md(p['name'])}”.")
+                    _ui.flash(f"Deleted “{md(p['name'])}”.")
                     st.rerun()
             if c2.button("Cancel", key=f"cancel_delete_{pid}"):
                 st.session_state.pop("confirm_delete", None)
@@ -79,9 +76,7 @@ for p in all_projects:
             st.caption("No questions in this project.")
         for q in p["questions"]:
             qid = q["id"]
-            with store.session(_ui.db_path()) as db:
-                running = jobs.running_job_for(db, qid)
-            status = "Coding…" if running else appstate.STATUS_LABELS.get(q["status"], q["status"])
+            status = "Coding…" if q["running"] else STATUS_LABELS.get(q["status"], q["status"])
             codable = q["response_count"] - q["no_data"]
             cols = st.columns([5, 2, 2, 1], vertical_alignment="center")
             cols[0].text(q["text"] or "(no question text)")

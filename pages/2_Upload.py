@@ -6,11 +6,12 @@ import streamlit as st
 
 from pages import _ui
 from pages._coded_wave import coded_wave_codebook
+from pages._ui import md
 from surveycoder_core import service
-from surveycoder_core.db import codebooks, store
 from surveycoder_core.errors import SurveyCoderError
-from surveycoder_core.io import readers as imports
-from surveycoder_core.service import app_reads as appstate
+from surveycoder_core.service import codebook as codebooks
+from surveycoder_core.service import projects as workspace
+from surveycoder_core.service import upload as imports
 
 _ui.header("Upload", "CSV (any encoding or delimiter), Excel .xlsx, SPSS .sav, or a JSON request as the API takes.")
 upload = st.file_uploader("Survey file", type=["csv", "tsv", "txt", "xlsx", "sav", "json"], key="upload_file")
@@ -32,7 +33,7 @@ try:
         sheet = st.selectbox("Sheet", table.sheets, key="upload_sheet")
         table = imports.read_table(data, name, sheet)
 except SurveyCoderError as err:
-    st.error(f"This file cannot be read: {appstate.md(err.message)}", icon=":material/error:")
+    st.error(f"This file cannot be read: {md(err.message)}", icon=":material/error:")
     st.stop()
 
 frame = table.frame
@@ -44,7 +45,7 @@ if table.delimiter:
         table.delimiter, repr(table.delimiter)))
 st.caption(" · ".join(details))
 for w in table.warnings:
-    st.warning(appstate.md(w), icon=":material/warning:")
+    st.warning(md(w), icon=":material/warning:")
 st.dataframe(frame.head(200), hide_index=True, height=240)
 
 columns = [str(c) for c in frame.columns]
@@ -56,11 +57,10 @@ id_col = c1.selectbox("Respondent id column", [NO_ID, *columns],
 text_col = c2.selectbox("Verbatim (text) column", columns,
                         index=columns.index(guess_text) if guess_text in columns else 0, key="upload_text_column")
 kept = [c for c in columns if c not in (id_col, text_col)]
-st.caption("Kept as respondent attributes: " + (appstate.md(", ".join(kept)) if kept else "none"))
+st.caption("Kept as respondent attributes: " + (md(", ".join(kept)) if kept else "none"))
 
-with store.session(_ui.db_path()) as db:
-    choices = appstate.question_choices(db)
-    projects = appstate.project_choices(db)
+choices = workspace.question_choices(db_path=_ui.db_path())
+projects = workspace.project_choices(db_path=_ui.db_path())
 st.subheader("Question", anchor=False)
 c1, c2 = st.columns(2)
 target = c1.radio("Project", ["New project", "Add to an existing project"], horizontal=True,
@@ -102,8 +102,7 @@ elif source == WAVE:
     codebook = coded_wave_codebook()
 elif source.startswith("Reuse"):
     earlier = st.selectbox("Earlier question", list(reusable), format_func=reusable.__getitem__)
-    with store.session(_ui.db_path()) as db:
-        codebook = codebooks.codebook_as_request(db, earlier, with_training=True)
+    codebook = codebooks.codebook_request(earlier, with_training=True, db_path=_ui.db_path())
 if codebook is not None:
     taught = sum(len(code.examples) for cat in codebook.categories for code in cat.codes)
     st.caption(f"Codebook: {codebook.code_count()} codes in {len(codebook.categories)} categories"

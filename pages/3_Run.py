@@ -1,17 +1,25 @@
-"""Run: code the current question — inline under 50 responses, as a background job from 50."""
+"""Run: code the current question — inline when it is small, as a background job otherwise (the service decides)."""
 
 import streamlit as st
 
 from pages import _ui
+from pages._ui import md
 from surveycoder_core import service
-from surveycoder_core.db import projects, store
-from surveycoder_core.jobs import queue as jobs
-from surveycoder_core.service import app_reads as appstate
+from surveycoder_core.service import runs
+
+STAGE_LABELS = {
+    "queued": "Waiting for the worker",
+    "codebook": "Building the codebook",
+    "coding": "Coding responses",
+    "review": "Flagging responses for review",
+    "completed": "Done",
+    "failed": "Stopped",
+}
 
 _ui.header("Run", "Build the codebook, code every response and flag what a human should look at.")
 qid = _ui.question_id()
 path = _ui.db_path()
-jobs.ensure_worker(path)  # picks up queued jobs again after a server restart
+service.ensure_worker(path)  # picks up queued jobs again after a server restart
 
 
 def progress_bar():
@@ -19,51 +27,41 @@ def progress_bar():
     bar = st.progress(0.0, text="Starting…")
 
     def progress(stage: str, done: int, total: int) -> None:
-        label = appstate.STAGE_LABELS.get(stage, stage)
+        label = STAGE_LABELS.get(stage, stage)
         bar.progress(min(1.0, done / total) if total else 0.0, text=f"{label} — {done:,} of {total:,}")
 
     return progress
 
 
-def start() -> None:
-    with store.session(path) as db:
-        as_job = appstate.runs_as_job(db, qid)
-    if as_job:
-        _, err = _ui.call(service.start_question_job, qid, db_path=path, actor=_ui.actor())
-        if not err:
-            st.rerun()
-        return
-    _, err = _ui.call(service.code_question, qid, db_path=path, progress=progress_bar(), actor=_ui.actor())
+def start(as_job: bool) -> None:
+    out, err = _ui.call(service.start_coding, qid, db_path=path, actor=_ui.actor(),
+                        progress=None if as_job else progress_bar())
     if not err:
-        _ui.flash("Coding finished.")
+        if out["job_id"] is None:
+            _ui.flash("Coding finished.")
         st.rerun()
 
 
 @st.fragment(run_every=1.0)
 def job_panel(job_id: str) -> None:
-    with store.session(path) as db:
-        job = jobs.get_job(db, job_id, with_result=False)
+    job = runs.job_status(job_id, db_path=path)
     if job.status in ("completed", "failed"):
         st.rerun(scope="app")
-    stage = appstate.STAGE_LABELS.get(job.stage or job.status, job.stage)
+    stage = STAGE_LABELS.get(job.stage or job.status, job.stage)
     p = job.progress
     st.progress(p.percentage / 100, text=f"{stage} — {p.processed:,} of {p.total:,} responses ({p.percentage}%)")
     st.caption(f"Background job {job.id} · started {job.created_at[11:19]} UTC · you can leave this page, "
                "refresh or open another tab: the job keeps running.")
     if st.button("Cancel", icon=":material/stop_circle:", key="cancel_job"):
-        _ui.db_call(jobs.cancel_job, job_id, actor=_ui.actor())
+        _ui.call(runs.cancel_job, job_id, actor=_ui.actor(), db_path=path)
         st.toast("Cancelling after the current batch…")
 
 
-with store.session(path) as db:
-    question = projects.get_question(db, qid)
-    summary = projects.question_summary(db, qid)
-    running = jobs.running_job_for(db, qid)
-    last = appstate.latest_job(db, qid)
-    pending = appstate.pending_count(db, qid)
+status = runs.run_status(qid, db_path=path)
+question, summary, last, pending = status["question"], status["summary"], status["last_job"], status["pending"]
 
 _ui.show_flash()
-st.subheader(appstate.md(question["text"] or "(no question text)"), anchor=False)
+st.subheader(md(question["text"] or "(no question text)"), anchor=False)
 m = st.columns(5)
 m[0].metric("Responses", f"{summary['response_count']:,}")
 m[1].metric("Coded", f"{summary['coded']:,}")
@@ -71,8 +69,8 @@ m[2].metric("Uncoded", f"{summary['uncoded']:,}")
 m[3].metric("Codes", summary["code_count"])
 m[4].metric("Credits used", f"{int(question['credits_used']):,}")
 
-if running:
-    job_panel(running["id"])
+if status["running_job_id"]:
+    job_panel(status["running_job_id"])
     st.stop()
 
 if last is not None and last.status == "failed" and last.error is not None:
@@ -86,7 +84,7 @@ def draft() -> None:
 
 
 if pending:
-    mode = "in the background" if pending >= 50 else "right here"
+    mode = "in the background" if status["as_job"] else "right here"
     st.write(f"**{pending:,}** distinct responses are waiting to be coded ({mode}; one credit each).")
     drafted = summary["code_count"] > 0 and summary["coded"] == 0
     if drafted:
@@ -95,7 +93,7 @@ if pending:
     b = st.columns([1, 1, 3])
     if st.session_state.pop("autostart", None) == qid or b[0].button(
             "Start coding", type="primary", icon=":material/play_arrow:", key="start_coding"):
-        start()
+        start(status["as_job"])
     if drafted:
         if b[1].button("Open the codebook", icon=":material/list_alt:", key="open_codebook"):
             st.switch_page("pages/7_Codebook.py")

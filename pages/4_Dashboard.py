@@ -3,8 +3,7 @@
 import streamlit as st
 
 from pages import _ui
-from surveycoder_core.analytics import search
-from surveycoder_core.analytics import tables as analytics
+from surveycoder_core.service import dashboard as analytics
 
 _ui.header("Dashboard", "What respondents talk about, how they feel about it, and who says it.")
 qid = _ui.question_id()
@@ -72,13 +71,12 @@ with tab_verb:
     top = st.columns([3, 1.4, 3])
     query = top[0].text_input("Search the answers", key="verbatim_query",
                               placeholder="e.g. engineer, or an idea such as “unreliable connection”")
-    mode = top[1].radio("Match", search.MODES, horizontal=True, key="verbatim_mode",
+    mode = top[1].radio("Match", analytics.SEARCH_MODES, horizontal=True, key="verbatim_mode",
                         format_func={"words": "Words", "meaning": "Meaning"}.__getitem__,
                         help="Words: answers with every word. Meaning: the answers closest in meaning.")
     picked = top[2].selectbox("Code", list(options), format_func=options.__getitem__, key="verbatim_code")
     if query.strip():
-        table = search.search_verbatims(view, query, mode=mode, code_id=picked,
-                                        embed=_ui.embed if mode == "meaning" else None)
+        table = analytics.search_verbatims(view, query, mode=mode, code_id=picked, db_path=_ui.db_path())
         found = "nearest in meaning" if mode == "meaning" else "with every word"
         st.caption(f"{len(table):,} responses {found}" + ("" if picked is None else " under this code"))
     else:

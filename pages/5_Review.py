@@ -3,13 +3,21 @@
 import streamlit as st
 
 from pages import _ui
+from pages._ui import md
 from surveycoder_core import service
-from surveycoder_core.db import store
-from surveycoder_core.db.codebooks import code_rows
 from surveycoder_core.errors import SurveyCoderError
-from surveycoder_core.human_review import queue as reviews
 from surveycoder_core.schemas import REVIEW_REASONS, SENTIMENTS
-from surveycoder_core.service import app_reads as appstate
+from surveycoder_core.service import review as reviews
+
+REASON_LABELS = {
+    "competing_aspects": "Competing aspects",
+    "low_confidence": "Low confidence",
+    "no_code_fit": "No code fits",
+    "mixed_sentiment": "Mixed sentiment",
+    "too_long_truncated": "Too long (cut)",
+    "possible_duplicate_conflict": "Duplicate conflict",
+    "uncoded": "Uncoded",
+}
 
 _ui.header("Review", "Check what the engine was unsure about. Every decision teaches the next run.")
 qid = _ui.question_id()
@@ -30,11 +38,8 @@ audit, teach = scope == SCOPES[2], scope == SCOPES[1]
 blind = mode[1].toggle("Blind review", key="review_blind",
                        help="Hide the engine's codes, flag reason and candidates, so your codes are your own.")
 
-with store.session(_ui.db_path()) as db:
-    codes = {c["id"]: c for c in code_rows(db, qid)}
-    progress = reviews.review_progress(db, qid)
-    agree = reviews.audit_agreement(db, qid) if audit else reviews.agreement(db, qid)
-    estimate = reviews.estimated_agreement(db, qid)
+screen = reviews.review_screen(qid, audit=audit, db_path=_ui.db_path())
+codes, progress, agree, estimate = screen["codes"], screen["progress"], screen["agreement"], screen["estimate"]
 if not codes:
     st.info("This question is not coded yet.", icon=":material/info:")
     st.stop()
@@ -78,17 +83,13 @@ def decide(qid: str, rid: int, version: int, respondent: str, include: bool, idx
     chosen = st.session_state.get(f"review_codes_{w}") or []
     final = [{"code_id": c, "sentiment": st.session_state.get(f"review_sent_{w}_{c}", "Neutral")} for c in chosen]
     try:
-        with store.session(_ui.db_path()) as db:
-            if accept:
-                reviews.accept_review(db, qid, rid, actor=_ui.actor(), expected_version=version)
-            else:
-                reviews.decide_review(db, qid, rid, codes=final, actor=_ui.actor(), expected_version=version,
-                                      blind=blind)
+        reviews.save_review(qid, rid, version=version, actor=_ui.actor(), codes=None if accept else final,
+                            blind=blind, db_path=_ui.db_path())
     except SurveyCoderError as err:
         key = "stale_message" if err.code == "STALE_EDIT" else "review_error"
-        st.session_state[key] = appstate.md(err.message)
+        st.session_state[key] = md(err.message)
         return
-    _ui.flash(f"Saved the review of respondent {appstate.md(respondent)}.")
+    _ui.flash(f"Saved the review of respondent {md(respondent)}.")
     st.session_state[f"review_since_recode_{qid}"] = st.session_state.get(f"review_since_recode_{qid}", 0) + 1
     if include:
         st.session_state["review_idx"] = idx + 1
@@ -98,17 +99,13 @@ with st.container(border=True, key="review_filters"):
     f = st.columns([3, 3, 2])
     # The audit sample is not filtered: filtering would bias it again.
     reasons = f[0].multiselect("Reason", list(REVIEW_REASONS) + ["uncoded"], placeholder="Any reason",
-                               format_func=lambda r: appstate.REASON_LABELS.get(r, r), key="review_reasons",
+                               format_func=lambda r: REASON_LABELS.get(r, r), key="review_reasons",
                                disabled=audit or teach)
     code_filter = f[1].selectbox("Code", [None, *codes], key="review_code", disabled=audit or teach,
                                  format_func=lambda c: "Any code" if c is None else codes[c]["name"])
     include = f[2].toggle("Include reviewed", key="review_include")
-with store.session(_ui.db_path()) as db:
-    if teach:
-        queue = reviews.teach_queue(db, qid, embed=_ui.embed)
-    else:
-        queue = reviews.review_queue(db, qid, reasons=reasons or None, code_id=code_filter,
-                                     include_reviewed=include, audit=audit)
+queue = reviews.review_items(qid, reasons=reasons or None, code_id=code_filter, include_reviewed=include,
+                             audit=audit, teach=teach, db_path=_ui.db_path())
 
 if not queue:
     st.success("Nothing left to review with these filters.", icon=":material/task_alt:")
@@ -127,14 +124,14 @@ else:
     rid, version = item["id"], item["version"]
     with st.container(border=True, key="review_card"):
         top = st.columns([3, 2])
-        top[0].markdown(f"**Respondent {appstate.md(item['respondent_id'])}**")
+        top[0].markdown(f"**Respondent {md(item['respondent_id'])}**")
         reason = item.get("review_reason")
         if item["reviewed"]:
-            badge = f":green-badge[Reviewed by {appstate.md(item['reviewed_by'] or 'someone')}]"
+            badge = f":green-badge[Reviewed by {md(item['reviewed_by'] or 'someone')}]"
         elif blind:
             badge = ":blue-badge[Blind]"
         else:
-            badge = f":orange-badge[{appstate.REASON_LABELS.get(reason, reason)}]" if reason else ""
+            badge = f":orange-badge[{REASON_LABELS.get(reason, reason)}]" if reason else ""
         top[1].markdown(badge)
         with st.container(key="review_verbatim"):
             st.text(item["text"])  # plain text: a verbatim is never rendered as HTML or markdown
@@ -150,7 +147,7 @@ else:
     if blind and not item["reviewed"]:
         current, sentiment, cands = [], {}, []  # start from nothing: the engine's answer is hidden
     if cands:
-        shown = [f"{appstate.md(codes[c['code_id']]['name'])} ({c['score']:.2f})" for c in cands[:4]]
+        shown = [f"{md(codes[c['code_id']]['name'])} ({c['score']:.2f})" for c in cands[:4]]
         st.caption("Engine also considered: " + ", ".join(shown))
     chosen = st.multiselect("Codes", list(codes), default=current, format_func=lambda c: codes[c]["name"],
                             key=f"review_codes_{widget_key(rid, version, blind)}")

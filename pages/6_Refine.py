@@ -3,11 +3,8 @@
 import streamlit as st
 
 from pages import _ui
-from surveycoder_core.db import store
-from surveycoder_core.db.codebooks import code_rows
-from surveycoder_core.engines import get_engine
-from surveycoder_core.refinement import suggestions as refine
-from surveycoder_core.service.app_reads import md
+from pages._ui import md
+from surveycoder_core.service import refinement as refine
 
 _ui.header("Refine", "New codes for what the codebook misses, merges of near-duplicates, better definitions.")
 qid = _ui.question_id()
@@ -16,16 +13,14 @@ _ui.show_flash()
 
 
 def run(fn, *args, done: str = "Done.", **kwargs) -> None:
-    with store.session(_ui.db_path()) as db:
-        out, err = _ui.call(fn, db, qid, *args, actor=_ui.actor(), **kwargs)
+    out, err = _ui.call(fn, qid, *args, actor=_ui.actor(), db_path=_ui.db_path(), **kwargs)
     if not err:
         _ui.flash(done)
         st.rerun()
 
 
-with store.session(_ui.db_path()) as db:
-    codes = {c["id"]: c for c in code_rows(db, qid)}
-    every = refine.list_suggestions(db, qid)
+screen = refine.refinement_screen(qid, db_path=_ui.db_path())
+codes, every = screen["codes"], screen["suggestions"]
 pending = sorted((s for s in every if s["status"] == "pending"), key=lambda s: -(s["confidence"] or 0))
 if not codes:
     st.info("This question is not coded yet.", icon=":material/info:")
@@ -34,9 +29,8 @@ if not codes:
 top = st.columns([2, 2, 3], vertical_alignment="bottom")
 label = "Look for suggestions again" if every else "Find suggestions"
 if top[0].button(label, type="primary" if not pending else "secondary", icon=":material/search:", key="refine_find"):
-    with st.spinner("Looking for themes the codebook misses…"), store.session(_ui.db_path()) as db:
-        _, err = _ui.call(refine.generate_suggestions, db, qid, get_engine(db_path=_ui.db_path()),
-                          force=bool(every), actor=_ui.actor())
+    with st.spinner("Looking for themes the codebook misses…"):
+        _, err = _ui.call(refine.find_suggestions, qid, force=bool(every), actor=_ui.actor(), db_path=_ui.db_path())
     if not err:
         st.rerun()
 top[1].metric("Pending suggestions", len(pending))
@@ -45,14 +39,11 @@ with top[2].container(border=True):
                           key="refine_threshold")
     if st.button("Apply all above the threshold", icon=":material/done_all:", key="refine_bulk",
                  disabled=not pending):
-        applied = 0
-        with store.session(_ui.db_path()) as db:
-            for action in sorted({s["action"] for s in pending if s["action"] != "dismiss"}):
-                out, err = _ui.call(refine.bulk_apply, db, qid, actor=_ui.actor(), min_confidence=threshold,
-                                    action=action)
-                applied += len(out["applied"]) if out else 0
-        _ui.flash(f"Applied {applied} suggestion(s) with confidence ≥ {threshold:.2f}.")
-        st.rerun()
+        applied, err = _ui.call(refine.bulk_apply_all, qid, min_confidence=threshold, actor=_ui.actor(),
+                                db_path=_ui.db_path())
+        if not err:
+            _ui.flash(f"Applied {applied} suggestion(s) with confidence ≥ {threshold:.2f}.")
+            st.rerun()
 
 
 def title(s: dict) -> str:

@@ -1,16 +1,44 @@
 """Codebook: rename, edit, move, merge, split, add and delete codes; history with undo; import/export."""
 
+from typing import Any
+
 import pandas as pd
 import streamlit as st
 
 from pages import _ui
-from surveycoder_core.db import codebooks, store
-from surveycoder_core.db import undo as history
-from surveycoder_core.db.responses import code_counts
-from surveycoder_core.io import readers as imports
-from surveycoder_core.refinement import edits
+from pages._ui import md
 from surveycoder_core.schemas import SENTIMENTS
-from surveycoder_core.service import app_reads as appstate
+from surveycoder_core.service import codebook as edits
+from surveycoder_core.service import upload as imports
+
+ACTION_LABELS = {
+    "code.rename": "Renamed a code", "code.update": "Edited a code", "code.add": "Added a code",
+    "code.delete": "Deleted a code", "code.merge": "Merged codes", "code.split": "Split a code",
+    "code.reorder": "Moved a code", "category.rename": "Renamed a category", "review.decide": "Reviewed a response",
+    "review.accept": "Accepted a response", "suggestion.apply": "Applied a suggestion",
+    "suggestion.dismiss": "Dismissed a suggestion", "suggestion.reopen": "Reopened a suggestion",
+    "refinement.generate": "Generated suggestions", "undo": "Undid a change", "question.recode": "Recoded",
+    "responses.import": "Imported responses", "question.create": "Created the question", "job.create": "Queued a job",
+    "job.completed": "Coding finished", "job.failed": "Coding stopped", "job.cancel": "Cancelled a job",
+}
+
+
+def describe_event(event: dict[str, Any]) -> str:
+    """One line saying what a history event did (names come from the payload; show it with st.text)."""
+    p = event.get("payload") or {}
+    label = ACTION_LABELS.get(event["action"], event["action"])
+    if event["action"] in ("code.rename", "category.rename") or (event["action"] == "code.update" and p.get("to")):
+        return f"{label}: {p.get('from')} → {p.get('to')}"
+    if event["action"] == "code.merge":
+        return f"{label}: {p.get('source')} → {p.get('target')}"
+    if event["action"] == "code.split":
+        return f"{label}: {p.get('name')} → {p.get('new_name')} ({len(p.get('response_ids') or [])} responses)"
+    if event["action"] == "undo":
+        return f"{label}: {ACTION_LABELS.get(p.get('undone_action'), p.get('undone_action'))}"
+    if p.get("name"):
+        return f"{label}: {p['name']}"
+    return label
+
 
 _ui.header("Codebook", "Every change is versioned and can be undone from the history below.")
 qid = _ui.question_id()
@@ -20,16 +48,14 @@ NEW_CAT = "＋ New category…"
 
 
 def change(fn, *args, done: str, **kwargs) -> bool:
-    out, err = _ui.db_call(fn, qid, *args, actor=_ui.actor(), **kwargs)
+    out, err = _ui.call(fn, qid, *args, actor=_ui.actor(), db_path=_ui.db_path(), **kwargs)
     if not err:
         _ui.flash(done)
     return err is None
 
 
-with store.session(_ui.db_path()) as db:
-    cats = codebooks.load_codebook(db, qid)
-    freq = code_counts(db, qid)
-    events = history.history(db, qid, limit=40)
+screen = edits.codebook_screen(qid, db_path=_ui.db_path())
+cats, freq, events = screen["categories"], screen["counts"], screen["history"]
 codes = {c["id"]: dict(c, category=cat["name"]) for cat in cats for c in cat["codes"]}
 cat_names = [c["name"] for c in cats]
 
@@ -56,15 +82,11 @@ if codes:
         if category == NEW_CAT:
             category = c3.text_input("New category name", key=f"cb_newcat_{cid}")
         if st.button("Save changes", type="primary", key="cb_save", icon=":material/save:"):
-            ok = True
-            if name.strip() != code["name"]:
-                ok = change(edits.rename_code, cid, name, done=f"Renamed to “{appstate.md(name.strip())}”.")
-            if ok and (definition != (code["definition"] or "") or sentiment != code["sentiment"]
-                       or (category and category != code["category"])):
-                ok = change(edits.update_code, cid, definition=definition, sentiment=sentiment,
-                            category=category if category and category != code["category"] else None,
-                            done="Saved.")
-            if ok:
+            # One change, one undo entry: the name, definition, sentiment and category are saved together.
+            renamed = " ".join(name.split()) != code["name"]
+            if change(edits.save_code, cid, name=name, definition=definition, sentiment=sentiment,
+                      category=category if category and category != code["category"] else None,
+                      done=f"Renamed to “{md(' '.join(name.split()))}”." if renamed else "Saved."):
                 st.rerun()
     with t_merge:
         others = [c for c in codes if c != cid]
@@ -74,14 +96,13 @@ if codes:
                 edits.merge_codes, cid, target, done="Merged."):
             st.rerun()
     with t_split:
-        with store.session(_ui.db_path()) as db:
-            holders = appstate.responses_with_code(db, qid, cid)
+        holders = edits.responses_with_code(qid, cid, db_path=_ui.db_path())
         labels = {h["id"]: f"{h['respondent_id']} — {h['text'][:90]}" for h in holders}
         picked = st.multiselect("Responses to move", list(labels), format_func=labels.__getitem__, key="cb_split_rows")
         new_name = st.text_input("New code name", key="cb_split_name")
         if st.button("Split off", key="cb_split", disabled=not picked or not new_name.strip()) and change(
                 edits.split_code, cid, new_name=new_name, response_ids=picked,
-                done=f"Moved {len(picked)} responses to “{appstate.md(new_name.strip())}”."):
+                done=f"Moved {len(picked)} responses to “{md(new_name.strip())}”."):
             st.rerun()
     with t_delete:
         st.caption(f"Removes the code from {freq.get(cid, 0)} responses (you can undo it from the history).")
@@ -102,7 +123,7 @@ with left.expander("Add a code"):
     a_sent = st.selectbox("Expected sentiment", SENTIMENTS, index=2, key="cb_add_sent")
     if st.button("Add code", key="cb_add", disabled=not a_name.strip()) and change(
             edits.add_code, name=a_name, category=a_cat, definition=a_def or None, sentiment=a_sent,
-            done=f"Added “{appstate.md(a_name.strip())}”."):
+            done=f"Added “{md(a_name.strip())}”."):
         st.rerun()
 with right.expander("Rename a category"):
     if cats:
@@ -116,17 +137,17 @@ with right.expander("Rename a category"):
 st.subheader("History", anchor=False)
 undoable = [e for e in events if e["undoable"]]
 if st.button("Undo the last change", icon=":material/undo:", key="cb_undo_last", disabled=not undoable):
-    out, err = _ui.db_call(history.undo_last, qid, _ui.actor())
+    out, err = _ui.call(edits.undo_last, qid, actor=_ui.actor(), db_path=_ui.db_path())
     if not err:
         _ui.flash("Undone.")
         st.rerun()
 for e in events[:15]:
     row = st.columns([2, 2, 6, 1], vertical_alignment="center")
     row[0].caption(e["created_at"].replace("T", " ").rstrip("Z"))
-    row[1].caption(appstate.md(e["actor"]))
-    row[2].text(appstate.describe_event(e) + ("  (undone)" if e["undone_by"] else ""))
+    row[1].caption(md(e["actor"]))
+    row[2].text(describe_event(e) + ("  (undone)" if e["undone_by"] else ""))
     if e["undoable"] and row[3].button("Undo", key=f"cb_undo_{e['id']}"):
-        out, err = _ui.db_call(history.undo_event, e["id"], _ui.actor())
+        out, err = _ui.call(edits.undo_change, e["id"], actor=_ui.actor(), db_path=_ui.db_path())
         if not err:
             _ui.flash("Undone.")
             st.rerun()
@@ -134,19 +155,17 @@ for e in events[:15]:
 st.subheader("Import and export", anchor=False)
 c1, c2 = st.columns(2)
 if codes:
-    with store.session(_ui.db_path()) as db:
-        cb = codebooks.codebook_as_request(db, qid)
     d1, d2 = c1.columns(2)
-    d1.download_button("Codebook (JSON)", cb.model_dump_json(indent=2), "codebook.json", "application/json",
-                       icon=":material/download:", key="cb_dl_json")
-    d2.download_button("Codebook (CSV)", appstate.codebook_csv(cb), "codebook.csv", "text/csv",
-                       icon=":material/download:", key="cb_dl_csv")
+    d1.download_button("Codebook (JSON)", lambda: edits.codebook_file(qid, "json", db_path=_ui.db_path()),
+                       "codebook.json", "application/json", icon=":material/download:", key="cb_dl_json")
+    d2.download_button("Codebook (CSV)", lambda: edits.codebook_file(qid, "csv", db_path=_ui.db_path()),
+                       "codebook.csv", "text/csv", icon=":material/download:", key="cb_dl_csv")
 up = c2.file_uploader("Import a codebook (JSON, CSV or XLSX) — new codes are added, existing ones kept",
                       type=["json", "csv", "xlsx"], key="cb_import_file")
 if up is not None and c2.button("Import codebook", key="cb_import"):
     cbin, err = _ui.call(imports.read_codebook, up.getvalue(), up.name)
     if not err:
-        out, err = _ui.db_call(appstate.import_codebook, qid, cbin, _ui.actor())
+        out, err = _ui.call(edits.import_codebook, qid, cbin, actor=_ui.actor(), db_path=_ui.db_path())
         if not err:
             _ui.flash(f"Imported {out['added']} new codes ({out['skipped']} already there).")
             st.rerun()

@@ -1,6 +1,6 @@
 """Upload's "learn from a coded earlier wave" block: read the coded table, show what it teaches.
 
-Not a page (app.py lists the pages explicitly): widgets plus calls into surveycoder_core only.
+Not a page (app.py lists the pages explicitly): widgets plus calls into surveycoder_core.service only.
 """
 
 from __future__ import annotations
@@ -9,11 +9,10 @@ import pandas as pd
 import streamlit as st
 
 from pages import _ui
+from pages._ui import md
 from surveycoder_core.errors import SurveyCoderError
-from surveycoder_core.io import coded_wave as coded_import
-from surveycoder_core.io import readers as imports
 from surveycoder_core.schemas import CodebookIn
-from surveycoder_core.service import app_reads as appstate
+from surveycoder_core.service import upload as imports
 
 LAYOUT_NAMES = {"codes_list": "codes joined in one column", "mentions": "one column per mention",
                 "dummies": "0/1 per code", "long": "one row per answer and code"}
@@ -31,7 +30,7 @@ def coded_wave_codebook() -> CodebookIn | None:
     try:
         frame = imports.read_table(wave.getvalue(), wave.name).frame
     except SurveyCoderError as err:
-        st.error(f"This file cannot be read: {appstate.md(err.message)}", icon=":material/error:")
+        st.error(f"This file cannot be read: {md(err.message)}", icon=":material/error:")
         return None
     columns = [str(c) for c in frame.columns]
     guess_id, guess_text = imports.guess_columns(frame)
@@ -41,16 +40,16 @@ def coded_wave_codebook() -> CodebookIn | None:
                           index=columns.index(guess_id) if guess_id in columns else 0, key="upload_wave_id")
     text_col = c2.selectbox("Verbatim column (coded wave)", columns,
                             index=columns.index(guess_text) if guess_text in columns else 0, key="upload_wave_text")
-    coded, err = _ui.call(coded_import.read_coded_table, frame, id_col, text_col)
+    coded, err = _ui.call(imports.read_coded_table, frame, id_col, text_col)
     if err:
         return None
     counts = coded.training_counts()
     no_code = counts.pop("")
     st.success(f"{len(coded.responses):,} coded answers ({LAYOUT_NAMES[coded.layout]}: "
-               f"{appstate.md(', '.join(coded.code_columns[:6]))}{'…' if len(coded.code_columns) > 6 else ''}), "
+               f"{md(', '.join(coded.code_columns[:6]))}{'…' if len(coded.code_columns) > 6 else ''}), "
                f"{len(counts)} codes; {no_code:,} answers have no code.", icon=":material/school:")
     for w in coded.warnings:
-        st.warning(appstate.md(w), icon=":material/warning:")
+        st.warning(md(w), icon=":material/warning:")
     categories = {code.name: cat.name for cat in coded.codebook.categories for code in cat.codes}
     table = [{"category": categories[n], "code": n, "training answers": c} for n, c in counts.items()]
     st.dataframe(pd.DataFrame(table),

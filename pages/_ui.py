@@ -1,27 +1,41 @@
-"""Widgets shared by the pages: the sidebar's question picker, error display, cached frames.
+"""Widgets shared by the pages: the sidebar's question picker, error display, cached frames, markdown escaping.
 
-Not a page itself (app.py lists the pages explicitly). Nothing here talks SQL: it calls
-surveycoder_core and opens one connection per rerun with ``store.session``.
+Not a page itself (app.py lists the pages explicitly). Nothing here talks SQL or opens the database:
+it calls the use cases and read models in ``surveycoder_core.service``.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import Any
 
 import streamlit as st
 
-from surveycoder_core.analytics import tables as analytics
-from surveycoder_core.db import store
 from surveycoder_core.errors import SurveyCoderError
-from surveycoder_core.jobs import queue as jobs
-from surveycoder_core.service import app_reads as appstate
+from surveycoder_core.service import dashboard
+from surveycoder_core.service import projects as workspace
 
 QID = "current_question_id"
 
+_MD_SPECIAL = set("\\`*_{}[]()#+-!|<>~$&=\"'^%/;,?")
+_AUTOLINK = re.compile(r"(?i)\b(https?|ftp|mailto|www)(?=[:.])")
+_MD_ENTITY = {":": "&#58;", ".": "&#46;", "@": "&#64;"}  # entities also stop URL/e-mail autolinking
+
+
+def md(text: object) -> str:
+    """Text made inert for Markdown: punctuation backslash-escaped (CommonMark allows escaping any ASCII
+    punctuation) and ``: . @`` written as character references so that bare URLs, e-mails and Streamlit's
+    ``:emoji:``/``:color[...]`` directives are not recognised; newlines kept as line breaks. Use it for
+    names and values from uploads inside st.markdown/st.caption; verbatims themselves go to st.text."""
+    # Streamlit links bare URLs and e-mails found in the *decoded* text: an invisible word joiner breaks them.
+    text = _AUTOLINK.sub("\\1\u2060", str(text)).replace("@", "@\u2060")
+    out = "".join(_MD_ENTITY.get(ch) or ("\\" + ch if ch in _MD_SPECIAL else ch) for ch in text)
+    return out.replace("\n", "  \n")
+
 
 def db_path() -> str:
-    return store.default_db_path()
+    return workspace.default_db_path()
 
 
 def actor() -> str:
@@ -54,11 +68,10 @@ CSS = """<style>
 def sidebar() -> None:
     """The question picker and the database location, on every page (plus the app's few style rules)."""
     st.html(CSS)  # our own static CSS only: no data ever goes through st.html
-    jobs.ensure_worker(db_path())  # queued jobs (from this app or the API) run while the app is up
+    workspace.ensure_worker(db_path())  # queued jobs (from this app or the API) run while the app is up
     if QID not in st.session_state and st.query_params.get("q"):
         st.session_state[QID] = st.query_params.get("q")  # a refresh keeps the open question
-    with store.session(db_path()) as db:
-        choices = appstate.question_choices(db)
+    choices = workspace.question_choices(db_path=db_path())
     ids = [c["question_id"] for c in choices]
     current = st.session_state.get(QID)
     if current not in ids:
@@ -81,7 +94,7 @@ def sidebar() -> None:
                          help="The question every page works on.",
                          on_change=lambda: set_question(st.session_state[key]))
         st.caption("Database")
-        st.code(appstate.db_location(db_path()), language=None, wrap_lines=True)
+        st.code(workspace.db_location(db_path()), language=None, wrap_lines=True)
 
 
 def question_id() -> str:
@@ -102,10 +115,9 @@ def header(title: str, caption: str | None = None) -> None:
 
 def question_caption(qid: str) -> None:
     """The open question's project and text, under the page title."""
-    with store.session(db_path()) as db:
-        choice = next((c for c in appstate.question_choices(db) if c["question_id"] == qid), None)
+    choice = workspace.question_heading(qid, db_path=db_path())
     if choice:
-        st.markdown(f"**{appstate.md(choice['project'])}** · {appstate.md(choice['question'])}")
+        st.markdown(f"**{md(choice['project'])}** · {md(choice['question'])}")
 
 
 def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, SurveyCoderError | None]:
@@ -113,14 +125,8 @@ def call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, Survey
     try:
         return fn(*args, **kwargs), None
     except SurveyCoderError as err:
-        st.error(appstate.md(err.message), icon=":material/error:")
+        st.error(md(err.message), icon=":material/error:")
         return None, err
-
-
-def db_call(fn: Callable[..., Any], *args: Any, **kwargs: Any) -> tuple[Any, SurveyCoderError | None]:
-    """Like :func:`call` for functions that take the connection first."""
-    with store.session(db_path()) as db:
-        return call(fn, db, *args, **kwargs)
 
 
 def flash(message: str, icon: str = ":material/check_circle:") -> None:
@@ -134,45 +140,24 @@ def show_flash() -> None:
         st.success(msg[0], icon=msg[1])
 
 
-def embed(texts: list[str]) -> Any:
-    """Sentence vectors from the offline embedded engine (cached in the project database)."""
-    from surveycoder_core.engines import get_engine
-
-    return get_engine("embedded", db_path=db_path()).embed(texts)
-
-
 @st.cache_data(max_entries=6, show_spinner=False)
-def _frames(path: str, qid: str, stamp: tuple[Any, ...]) -> analytics.Frames:
-    with store.session(path) as db:
-        return analytics.load_frames(db, qid)
+def _frames(path: str, qid: str, stamp: tuple[Any, ...]) -> dashboard.Frames:
+    return dashboard.question_frames(qid, db_path=path)
 
 
-def frames(qid: str) -> analytics.Frames:
+def frames(qid: str) -> dashboard.Frames:
     """The question's analytics frames, cached until its data changes."""
-    with store.session(db_path()) as db:
-        stamp = appstate.data_stamp(db, qid)
-    return _frames(db_path(), qid, stamp)
+    return _frames(db_path(), qid, dashboard.data_stamp(qid, db_path=db_path()))
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
 def _chart(kind: str, path: str, qid: str, stamp: tuple[Any, ...], filters: tuple, segment: str | None) -> Any:
-    from surveycoder_core.analytics import charts
-
-    view = analytics.filter_frames(_frames(path, qid, stamp), **dict(filters))
-    if kind == "frequencies":
-        return charts.frequency_chart(analytics.code_frequencies(view))
-    if kind == "sentiment":
-        return charts.sentiment_chart(analytics.sentiment_by_code(view))
-    if kind == "net":
-        return charts.net_sentiment_chart(analytics.net_sentiment(view))
-    counts, pct = analytics.crosstab(view, segment or "")
-    return charts.crosstab_heatmap(pct, counts)
+    return dashboard.chart(kind, dashboard.filter_frames(_frames(path, qid, stamp), **dict(filters)), segment)
 
 
 def chart(kind: str, qid: str, filters: dict[str, Any], segment: str | None = None) -> Any:
     """A dashboard figure, cached per question data version, filters and segment (building one costs ~0.1 s)."""
-    with store.session(db_path()) as db:
-        stamp = appstate.data_stamp(db, qid)
+    stamp = dashboard.data_stamp(qid, db_path=db_path())
     key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in filters.items()))
     return _chart(kind, db_path(), qid, stamp, key, segment)
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from pages._ui import md
 from surveycoder_core.analytics import charts
 from surveycoder_core.analytics import tables as analytics
 from surveycoder_core.io import sample
-from surveycoder_core.service import app_reads as appstate
 
 CODES = [
     {"id": "c1", "name": "Price", "category": "Value", "code_number": 1, "sentiment": "Negative", "definition": ""},
@@ -99,7 +99,7 @@ def test_sample_survey_is_varied_and_segmentable():
 
 
 def test_markdown_escaping_keeps_the_text_inert():
-    out = appstate.md("**x** [a](http://b.c) <b> a@b.c :smile:")
+    out = md("**x** [a](http://b.c) <b> a@b.c :smile:")
     assert out == ("\\*\\*x\\*\\* \\[a\\]\\(http\u2060&#58;\\/\\/b&#46;c\\) \\<b\\> "
                    "a&#64;\u2060b&#46;c &#58;smile&#58;")
     assert "http:" not in out and "**" not in out

@@ -26,10 +26,13 @@ def test_rename_edit_and_undo(coded_db):
     after = codes(path, qid)[0]
     assert (after["name"], after["sentiment"]) == ("Pricing & value", "Negative")
     assert after["definition"].startswith("Any mention of price")
-    assert any("Renamed a code" in t.value for t in at.text)
-    at.button(key="cb_undo_last").click().run()  # undoes the definition/sentiment edit
-    at.button(key="cb_undo_last").click().run()  # undoes the rename
-    assert codes(path, qid)[0]["name"] == first["name"]
+    shown = [t.value for t in at.text if "a code" in t.value]
+    assert shown[0] == f"Edited a code: {first['name']} → Pricing & value"
+    assert not any("Renamed a code" in t for t in shown)  # one save, one change in the history
+    at.button(key="cb_undo_last").click().run()  # one undo takes back the name, definition and sentiment
+    back = codes(path, qid)[0]
+    assert (back["name"], back["sentiment"], back["definition"]) == (
+        first["name"], first["sentiment"], first["definition"])
 
 
 def test_move_to_a_new_category_merge_and_delete(coded_db):
