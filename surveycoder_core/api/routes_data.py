@@ -35,10 +35,10 @@ from surveycoder_core.api.models import (
 from surveycoder_core.api.routes_code import Caller, api_key_header, caller
 from surveycoder_core.db import projects
 from surveycoder_core.db.store import session
-from surveycoder_core.engines import get_engine
 from surveycoder_core.errors import NotFoundError
 from surveycoder_core.exports import files as exports
 from surveycoder_core.refinement import suggestions as refine
+from surveycoder_core.service import refinement
 
 router = APIRouter(dependencies=[Depends(api_key_header)])
 
@@ -54,6 +54,11 @@ def _owned_project(db: sqlite_utils.Database, c: Caller, project_id: str) -> dic
     if project["org_id"] != c.org_id:
         raise NotFoundError(f"Project not found: {project_id}")  # other organisations' projects do not exist
     return project
+
+
+def _scope(c: Caller, ref: QuestionRef) -> dict[str, Any]:
+    """The service's arguments that make another organisation's (or project's) question not found."""
+    return {"project_id": ref.project_id, "org_id": c.org_id, "db_path": c.db_path}
 
 
 @contextmanager
@@ -108,25 +113,19 @@ def export_csv(body: ExportOptionsIn, c: Caller = Depends(caller)) -> Response:
 @router.post("/v2/refinement/suggestions", summary="Run (or return the cached) refinement suggestions",
              responses={200: {"model": DataEnvelope}, **error_responses(401, 403, 404, 409, 422, 429, 500)})
 def refinement_suggestions(body: SuggestionsIn, c: Caller = Depends(caller)) -> JSONResponse:
-    with owned_question(c, body) as db:
-        cached = bool(refine.list_suggestions(db, body.question_id, "pending")) and not body.force
-        # Refinement is free (codebook work is never charged), force=True included.
-        found = refine.generate_suggestions(db, body.question_id, get_engine(db_path=c.db_path), force=body.force,
-                                            actor=c.actor)
-        summary = refine.suggestion_summary(db, body.question_id)
-    data = {"project_id": body.project_id, "question_id": body.question_id, "cached": cached,
-            "summary": summary, "suggestions": found}
-    return ok(c.request, data, count=len(found))
+    # Refinement is free (codebook work is never charged), force=True included.
+    out = refinement.find_suggestions(body.question_id, force=body.force, actor=c.actor, **_scope(c, body))
+    data = {"project_id": body.project_id, "question_id": body.question_id, **out}
+    return ok(c.request, data, count=len(out["suggestions"]))
 
 
 @router.post("/v2/refinement/apply", summary="Apply one suggestion (its recommended action, with overrides)",
              responses={200: {"model": DataEnvelope}, **error_responses(401, 403, 404, 409, 422, 429, 500)})
 def refinement_apply(body: ApplyIn, c: Caller = Depends(caller)) -> JSONResponse:
-    sid = body.suggestion.id
     given = body.suggestion.model_dump()
     overrides = {k: given[k] for k in _OVERRIDES if given.get(k) is not None}
-    with owned_question(c, body) as db:
-        data = refine.apply_suggestion(db, body.question_id, sid, actor=c.actor, overrides=overrides or None)
+    data = refinement.apply_suggestion(body.question_id, body.suggestion.id, actor=c.actor,
+                                       overrides=overrides or None, **_scope(c, body))
     return ok(c.request, data)
 
 
@@ -134,27 +133,24 @@ def refinement_apply(body: ApplyIn, c: Caller = Depends(caller)) -> JSONResponse
              responses={200: {"model": DataEnvelope}, **error_responses(401, 403, 404, 409, 422, 429, 500)})
 def refinement_resolve(body: ResolveIn, c: Caller = Depends(caller)) -> JSONResponse:
     # Omitted code ids default to the suggestion's own (a merge suggestion names both); refine checks them.
-    with owned_question(c, body) as db:
-        data = refine.resolve_suggestion(
-            db, body.question_id, body.suggestion_id, body.action, actor=c.actor, target_code_id=body.target_code_id,
-            source_code_id=body.source_code_id, dismiss_reason=body.dismiss_reason)
+    data = refinement.resolve_suggestion(
+        body.question_id, body.suggestion_id, body.action, actor=c.actor, target_code_id=body.target_code_id,
+        source_code_id=body.source_code_id, dismiss_reason=body.dismiss_reason, **_scope(c, body))
     return ok(c.request, data)
 
 
 @router.post("/v2/refinement/undo", summary="Undo a resolved suggestion (reverts its changes, reopens it)",
              responses={200: {"model": DataEnvelope}, **error_responses(401, 403, 404, 409, 422, 429, 500)})
 def refinement_undo(body: UndoIn, c: Caller = Depends(caller)) -> JSONResponse:
-    with owned_question(c, body) as db:
-        data = refine.undo_suggestion(db, body.question_id, body.suggestion_id, actor=c.actor)
+    data = refinement.undo_suggestion(body.question_id, body.suggestion_id, actor=c.actor, **_scope(c, body))
     return ok(c.request, data)
 
 
 @router.post("/v2/refinement/bulk-apply", summary="Apply many new_code suggestions",
              responses={200: {"model": DataEnvelope}, **error_responses(401, 403, 404, 409, 422, 429, 500)})
 def refinement_bulk_apply(body: BulkApplyIn, c: Caller = Depends(caller)) -> JSONResponse:
-    with owned_question(c, body) as db:
-        data = refine.bulk_apply(db, body.question_id, actor=c.actor, suggestion_ids=body.suggestion_ids,
-                                 min_confidence=body.min_confidence, action=body.action)
+    data = refinement.bulk_apply(body.question_id, actor=c.actor, suggestion_ids=body.suggestion_ids,
+                                 min_confidence=body.min_confidence, action=body.action, **_scope(c, body))
     return ok(c.request, data)
 
 
