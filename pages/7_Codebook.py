@@ -157,9 +157,10 @@ c1, c2 = st.columns(2)
 if codes:
     d1, d2 = c1.columns(2)
     d1.download_button("Codebook (JSON)", lambda: edits.codebook_file(qid, "json", db_path=_ui.db_path()),
-                       "codebook.json", "application/json", icon=":material/download:", key="cb_dl_json")
+                       "codebook.json", "application/json", icon=":material/download:", key="cb_dl_json",
+                       on_click="ignore")
     d2.download_button("Codebook (CSV)", lambda: edits.codebook_file(qid, "csv", db_path=_ui.db_path()),
-                       "codebook.csv", "text/csv", icon=":material/download:", key="cb_dl_csv")
+                       "codebook.csv", "text/csv", icon=":material/download:", key="cb_dl_csv", on_click="ignore")
 up = c2.file_uploader("Import a codebook (JSON, CSV or XLSX) — new codes are added, existing ones kept",
                       type=["json", "csv", "xlsx"], key="cb_import_file")
 if up is not None and c2.button("Import codebook", key="cb_import"):

@@ -49,16 +49,19 @@ def coded_file(fmt: str) -> bytes:
     return content
 
 
+# on_click="ignore": a download does not rerun the page, so the other buttons stay live for the next click.
 d = st.columns(4)
 d[0].download_button("CSV", lambda: coded_file("csv"), filename("csv"), "text/csv",
-                     icon=":material/table:", disabled=not chosen, key="export_csv", width="stretch")
+                     icon=":material/table:", disabled=not chosen, key="export_csv", width="stretch", on_click="ignore")
 d[1].download_button("Excel (.xlsx)", lambda: coded_file("xlsx"), filename("xlsx"), XLSX, type="primary",
-                     icon=":material/grid_on:", disabled=not chosen, key="export_xlsx", width="stretch")
+                     icon=":material/grid_on:", disabled=not chosen, key="export_xlsx", width="stretch",
+                     on_click="ignore")
 d[2].download_button("SPSS (.sav)", lambda: coded_file("sav"), filename("sav"), "application/octet-stream",
-                     icon=":material/analytics:", disabled=not chosen, key="export_sav", width="stretch")
+                     icon=":material/analytics:", disabled=not chosen, key="export_sav", width="stretch",
+                     on_click="ignore")
 d[3].download_button("Results (JSON)", lambda: export.result_json(qid, db_path=path), filename("json", "results"),
                      "application/json", icon=":material/data_object:", key="export_json",
-                     width="stretch", help="The current question in the API's result envelope")
+                     width="stretch", on_click="ignore", help="The current question in the API's result envelope")
 st.caption("SPSS files always use one 0/1 variable per code (labelled No/Yes) plus the respondent id.")
 if chosen and st.toggle("Preview the first rows", key="export_preview"):
     preview, err = _ui.call(export.export_preview, project["id"], chosen, layout=layout, db_path=path, **options)
@@ -72,13 +75,13 @@ st.caption("For the current question.")
 e = st.columns(4)
 e[0].download_button("Codebook (JSON)", lambda: codebooks.codebook_file(qid, "json", db_path=path),
                      filename("json", "codebook"), "application/json", icon=":material/menu_book:",
-                     key="export_cb_json", width="stretch", disabled=qid not in coded)
+                     key="export_cb_json", width="stretch", on_click="ignore", disabled=qid not in coded)
 e[1].download_button("Codebook (CSV)", lambda: codebooks.codebook_file(qid, "csv", db_path=path),
                      filename("csv", "codebook"), "text/csv", icon=":material/menu_book:", key="export_cb_csv",
-                     width="stretch", disabled=qid not in coded)
+                     width="stretch", on_click="ignore", disabled=qid not in coded)
 e[2].download_button("Review log (CSV)", lambda: export.review_log_csv(qid, db_path=path),
                      filename("csv", "review_log"), "text/csv", icon=":material/fact_check:",
-                     key="export_review_log", width="stretch")
+                     key="export_review_log", width="stretch", on_click="ignore")
 e[3].download_button("Suggestions (XLSX)", lambda: export.suggestions_xlsx(qid, db_path=path),
                      filename("xlsx", "suggestions"), XLSX, icon=":material/auto_fix_high:",
-                     key="export_suggestions", width="stretch")
+                     key="export_suggestions", width="stretch", on_click="ignore")
