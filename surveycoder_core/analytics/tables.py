@@ -279,7 +279,12 @@ def verbatims(frames: Frames, code_id: str | None = None, *, limit: int | None =
         mine = asg[asg["code_id"] == code_id].drop_duplicates("response_id").set_index("response_id")
         resp = resp[resp["response_id"].isin(mine.index)]
         asg = asg[asg["response_id"].isin(mine.index)]
-    codes_per = asg.drop_duplicates(["response_id", "code"]).groupby("response_id", sort=False)["code"].agg("; ".join)
+    # Each response's codes in mention order, once each (a dict: a pandas string groupby took 0.4 s at 10,000).
+    codes_per: dict[Any, list[str]] = {}
+    for rid, code in zip(asg["response_id"].tolist(), asg["code"].tolist(), strict=True):
+        listed = codes_per.setdefault(rid, [])
+        if code not in listed:
+            listed.append(code)
     out = pd.DataFrame({
         "respondent": resp["respondent_id"].values,
         "response": resp["text"].values,
@@ -287,7 +292,7 @@ def verbatims(frames: Frames, code_id: str | None = None, *, limit: int | None =
     if code_id:
         out["sentiment"] = resp["response_id"].map(mine["sentiment"]).values
         out["confidence"] = resp["response_id"].map(mine["confidence"]).values
-    out["codes"] = [codes_per.get(rid, "") for rid in resp["response_id"]]
+    out["codes"] = ["; ".join(codes_per.get(rid, ())) for rid in resp["response_id"].tolist()]
     out["reviewed_by"] = resp["reviewed_by"].values
     for name in frames.attributes:
         out[name] = resp[f"attr:{name}"].values

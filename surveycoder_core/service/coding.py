@@ -42,9 +42,13 @@ Progress = Callable[[str, int, int], None]
 
 
 def embedder(db_path: str | Path | None = None) -> Callable[[Sequence[str]], Any]:
-    """Sentence vectors from the offline embedded engine, cached in the project database
-    (meaning search, the teach queue)."""
-    return get_engine("embedded", db_path=db_path).embed
+    """Sentence vectors from the offline embedded engine's embedder, cached in the project database
+    (meaning search, the teach queue). The embedder alone, as ``get_engine("embedded").embed`` would
+    use it, without importing the engine's learners (a second of scikit-learn imports)."""
+    from surveycoder_core.db.store import EmbeddingStore
+    from surveycoder_core.embedder import Embedder
+
+    return Embedder(None, EmbeddingStore(db_path) if db_path else None).embed
 
 
 def _project_name(request: CodeRequest) -> str:
