@@ -503,7 +503,8 @@ def read_codebook_table(data: bytes, filename: str) -> CodebookIn:
         if not name:
             continue  # a spacer row between categories
         try:
-            code = CodeIn(name=name, definition=get("definition") or None, sentiment=get("sentiment") or "Neutral")
+            code = CodeIn.model_validate({"name": name, "definition": get("definition") or None,
+                                          "sentiment": get("sentiment") or "Neutral"})
         except pydantic.ValidationError as exc:
             raise ValidationError(f"the codebook {filename!r}, row {n}: {from_pydantic(exc).message}") from exc
         categories.setdefault(get("category") or DEFAULT_CATEGORY, []).append(code)

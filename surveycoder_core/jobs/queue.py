@@ -116,7 +116,8 @@ def get_job(db: sqlite_utils.Database, job_id: str, org_id: str | None = None, w
 
 def list_jobs(db: sqlite_utils.Database, org_id: str | None = None, status: str | None = None,
               limit: int = 20) -> list[Job]:
-    sql, params = "SELECT * FROM jobs WHERE 1=1", []
+    sql = "SELECT * FROM jobs WHERE 1=1"
+    params: list[Any] = []
     if org_id is not None:
         sql += " AND org_id = ?"
         params.append(org_id)

@@ -214,7 +214,7 @@ def split_code(db: sqlite_utils.Database, question_id: str, code_id: str, *, new
             raise ValidationError(f"responses {missing[:10]} do not have the code '{code['name']}'")
         chosen = sorted({int(r) for r in response_ids})
         cap = Capture(db, question_id).codes([code_id]).assignments(chosen).responses(chosen)
-        cat_name = category or one(db, "SELECT name FROM categories WHERE id = ?", (code["category_id"],))["name"]
+        cat_name = category or db.table("categories").get(code["category_id"])["name"]
         new_id = create_code_rows(db, cap, question_id, name=new_name, category=cat_name,
                                   definition=definition, sentiment=code["sentiment"])
         for rid in chosen:
