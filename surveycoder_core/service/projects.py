@@ -88,6 +88,7 @@ def import_sample(*, actor: str, db_path: str | Path | None = None) -> dict[str,
     from surveycoder_core.service.coding import import_question
 
     req = sample.sample_request()
-    return import_question(db_path=db_path, responses=req.responses, project_name=req.project_name,
+    return import_question(db_path=db_path, responses=req.responses,
+                           project_name=req.project_name or sample.PROJECT_NAME,
                            question_text=req.question_text or "", coding_type=req.coding_type,
                            language=req.language, actor=actor)
