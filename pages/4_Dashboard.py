@@ -7,7 +7,8 @@ from surveycoder_core.service import dashboard as analytics
 
 _ui.header("Dashboard", "What respondents talk about, how they feel about it, and who says it.")
 qid = _ui.question_id()
-frames = _ui.frames(qid)
+stamp = _ui.data_stamp(qid)  # once per run: every cached frame and figure below is keyed by it
+frames = _ui.frames(qid, stamp)
 _ui.question_caption(qid)
 if frames.codes.empty:
     st.info("This question is not coded yet.", icon=":material/info:")
@@ -41,7 +42,7 @@ m[5].metric("Reviewed", f"{s['reviewed']:,}")
 freq = analytics.code_frequencies(view)
 tab_freq, tab_sent, tab_seg, tab_verb = st.tabs(["Code frequencies", "Sentiment", "By segment", "Verbatims"])
 with tab_freq:
-    st.plotly_chart(_ui.chart("frequencies", qid, filters), config=PLOT, key="chart_frequencies")
+    st.plotly_chart(_ui.chart("frequencies", qid, filters, stamp=stamp), config=PLOT, key="chart_frequencies")
     with st.expander("As a table"):
         st.dataframe(freq.drop(columns=["code_id"]), hide_index=True,
                      column_config={"pct": st.column_config.NumberColumn("% of respondents", format="%.1f%%"),
@@ -50,10 +51,10 @@ with tab_sent:
     left, right = st.columns(2)
     with left:
         st.markdown("**Sentiment per code**")
-        st.plotly_chart(_ui.chart("sentiment", qid, filters), config=PLOT, key="chart_sentiment")
+        st.plotly_chart(_ui.chart("sentiment", qid, filters, stamp=stamp), config=PLOT, key="chart_sentiment")
     with right:
         st.markdown("**Net sentiment** (% positive − % negative)")
-        st.plotly_chart(_ui.chart("net", qid, filters), config=PLOT, key="chart_net_sentiment")
+        st.plotly_chart(_ui.chart("net", qid, filters, stamp=stamp), config=PLOT, key="chart_net_sentiment")
 with tab_seg:
     if not segments:
         st.info("The respondents have no attributes to compare (upload columns such as region or age).")
@@ -61,7 +62,7 @@ with tab_seg:
         default = segments.index("nps_group") if "nps_group" in segments else 0
         seg = st.columns([1, 2])[0].selectbox("Compare codes by", segments, index=default, key="crosstab_attribute")
         counts, pct = analytics.crosstab(view, seg)
-        st.plotly_chart(_ui.chart("crosstab", qid, filters, seg), config=PLOT, key="chart_crosstab")
+        st.plotly_chart(_ui.chart("crosstab", qid, filters, seg, stamp=stamp), config=PLOT, key="chart_crosstab")
         t1, t2 = st.tabs(["Column %", "Counts"])
         t1.dataframe(pct, column_config={c: st.column_config.NumberColumn(format="%.1f%%") for c in pct.columns})
         t2.dataframe(counts)

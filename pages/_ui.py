@@ -145,9 +145,14 @@ def _frames(path: str, qid: str, stamp: tuple[Any, ...]) -> dashboard.Frames:
     return dashboard.question_frames(qid, db_path=path)
 
 
-def frames(qid: str) -> dashboard.Frames:
+def data_stamp(qid: str) -> tuple[Any, ...]:
+    """Changes whenever the question's codes, assignments or reviews change: read it once per run."""
+    return dashboard.data_stamp(qid, db_path=db_path())
+
+
+def frames(qid: str, stamp: tuple[Any, ...] | None = None) -> dashboard.Frames:
     """The question's analytics frames, cached until its data changes."""
-    return _frames(db_path(), qid, dashboard.data_stamp(qid, db_path=db_path()))
+    return _frames(db_path(), qid, data_stamp(qid) if stamp is None else stamp)
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
@@ -155,11 +160,11 @@ def _chart(kind: str, path: str, qid: str, stamp: tuple[Any, ...], filters: tupl
     return dashboard.chart(kind, dashboard.filter_frames(_frames(path, qid, stamp), **dict(filters)), segment)
 
 
-def chart(kind: str, qid: str, filters: dict[str, Any], segment: str | None = None) -> Any:
+def chart(kind: str, qid: str, filters: dict[str, Any], segment: str | None = None,
+          stamp: tuple[Any, ...] | None = None) -> Any:
     """A dashboard figure, cached per question data version, filters and segment (building one costs ~0.1 s)."""
-    stamp = dashboard.data_stamp(qid, db_path=db_path())
     key = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in filters.items()))
-    return _chart(kind, db_path(), qid, stamp, key, segment)
+    return _chart(kind, db_path(), qid, data_stamp(qid) if stamp is None else stamp, key, segment)
 
 
 def codebook_table(overview: list[dict]) -> None:
