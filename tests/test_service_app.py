@@ -56,3 +56,10 @@ def test_question_choices_newest_project_first_with_their_questions_in_order(db_
     assert chosen[0]["project"] == "4 answers" and chosen[0]["question"] == "Why?" and chosen[0]["codes"] == 0
     assert projects.question_heading(first, db_path=db_path) == {"project": "3 answers", "question": "Why?"}
     assert projects.question_heading("nope", db_path=db_path) is None
+
+
+def test_export_file_names_are_safe_and_say_what_they_hold() -> None:
+    assert service.export_filename("Northwave Broadband — Customer NPS, Q3 (sample)", "csv") == \
+        "Northwave_Broadband_Customer_NPS_Q3_sample_coded.csv"
+    assert service.export_filename("../../etc/passwd", "json", "codebook") == ".._.._etc_passwd_codebook.json"
+    assert service.export_filename("***", "xlsx", "refinement") == "export_refinement.xlsx"

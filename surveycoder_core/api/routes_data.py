@@ -7,7 +7,6 @@ through the API opens in the app and the other way round.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -70,11 +69,6 @@ def owned_question(c: Caller, ref: QuestionRef) -> Iterator[sqlite_utils.Databas
         yield db
 
 
-def _filename(name: str, suffix: str) -> str:
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_")[:80] or "export"
-    return f"{safe}{suffix}"
-
-
 def _download(content: bytes | str, media_type: str, filename: str) -> Response:
     return Response(content=content, media_type=media_type,
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
@@ -96,7 +90,7 @@ def _export_questions(c: Caller, body: ExportOptionsIn) -> tuple[list[exports.Ex
 def export_excel(body: ExportOptionsIn, c: Caller = Depends(caller)) -> Response:
     questions, options = _export_questions(c, body)
     content = exports.export_xlsx(questions, options)
-    return _download(content, XLSX, _filename(questions[0].project_name, "_coded.xlsx"))
+    return _download(content, XLSX, service.export_filename(questions[0].project_name, "xlsx"))
 
 
 @router.post("/v2/export/csv", summary="Coded results as CSV", response_class=Response,
@@ -104,7 +98,7 @@ def export_excel(body: ExportOptionsIn, c: Caller = Depends(caller)) -> Response
 def export_csv(body: ExportOptionsIn, c: Caller = Depends(caller)) -> Response:
     questions, options = _export_questions(c, body)
     content = exports.export_csv(questions, options)
-    return _download(content, CSV, _filename(questions[0].project_name, "_coded.csv"))
+    return _download(content, CSV, service.export_filename(questions[0].project_name, "csv"))
 
 
 # ---------------------------------------------------------------- refinement
@@ -161,8 +155,10 @@ def refinement_export(body: RefinementExportIn, c: Caller = Depends(caller)) -> 
         suggestions = refine.suggestions_for_export(db, body.question_id)
         name = projects.get_project(db, body.project_id)["name"]
     if body.format == "csv":
-        return _download(exports.export_suggestions_csv(suggestions), CSV, _filename(name, "_refinement.csv"))
-    return _download(exports.export_suggestions_xlsx(suggestions), XLSX, _filename(name, "_refinement.xlsx"))
+        return _download(exports.export_suggestions_csv(suggestions), CSV,
+                         service.export_filename(name, "csv", "refinement"))
+    return _download(exports.export_suggestions_xlsx(suggestions), XLSX,
+                     service.export_filename(name, "xlsx", "refinement"))
 
 
 # ---------------------------------------------------------------- projects
