@@ -15,7 +15,7 @@ from typing import Any, Literal
 from surveycoder_core.access import auth, credits, idempotency, ratelimit
 from surveycoder_core.access.idempotency import Cached
 from surveycoder_core.access.ratelimit import Quota, RateLimiter
-from surveycoder_core.db.store import session
+from surveycoder_core.db.store import session, snapshot
 from surveycoder_core.errors import SurveyCoderError
 from surveycoder_core.ingest import ingest_responses
 from surveycoder_core.schemas import ResponseIn
@@ -123,7 +123,7 @@ def credit_balance(org_id: str, *, db_path: str | Path | None = None) -> int | N
 
 def credit_usage(org_id: str, *, db_path: str | Path | None = None) -> tuple[int | None, int]:
     """The credits left (None: unlimited) and the credits used this period, read together."""
-    with session(db_path) as db:
+    with session(db_path) as db, snapshot(db):
         return credits.balance(db, org_id), credits.used(db, org_id)
 
 

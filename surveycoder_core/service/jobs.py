@@ -5,7 +5,7 @@ job's status, cancelling, listing, the webhooks told when a job ends, and the wo
 jobs in its own process (``surveycoder worker``). The in-process worker thread of the app and of
 ``surveycoder serve`` is :func:`service.projects.ensure_worker`.
 
-Each function opens its own connection and is one transaction.
+Each function opens its own connection and is one transaction (reads of several rows share one snapshot).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from surveycoder_core.db.store import session, write
+from surveycoder_core.db.store import session, snapshot, write
 from surveycoder_core.errors import InvalidStateError, RateLimitedError
 from surveycoder_core.jobs import queue as jobs
 from surveycoder_core.jobs import webhooks
@@ -28,7 +28,7 @@ def check_concurrent_jobs(org: dict[str, Any], *, db_path: str | Path | None = N
     processing); the unlimited organisation has no cap."""
     if org["unlimited"]:
         return
-    with session(db_path) as db:
+    with session(db_path) as db, snapshot(db):
         running = sum(len(jobs.list_jobs(db, str(org["id"]), status=s, limit=100)) for s in ("queued", "processing"))
     if running >= int(org["concurrent_jobs"]):
         raise RateLimitedError(f"Concurrent job limit reached: {org['concurrent_jobs']} jobs already queued or"
@@ -37,7 +37,7 @@ def check_concurrent_jobs(org: dict[str, Any], *, db_path: str | Path | None = N
 
 def get_job(job_id: str, *, org_id: str, db_path: str | Path | None = None) -> Job:
     """The organisation's job with its progress and, once completed, its result (NotFoundError otherwise)."""
-    with session(db_path) as db:
+    with session(db_path) as db, snapshot(db):  # the job and its result as of one moment
         return jobs.get_job(db, job_id, org_id=org_id)
 
 
@@ -56,7 +56,7 @@ def cancel_job(job_id: str, *, org_id: str, actor: str, db_path: str | Path | No
 def list_jobs(*, org_id: str, status: str | None = None, limit: int = 20,
               db_path: str | Path | None = None) -> list[Job]:
     """The organisation's jobs, newest first (without their results)."""
-    with session(db_path) as db:
+    with session(db_path) as db, snapshot(db):
         return jobs.list_jobs(db, org_id, status=status, limit=limit)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from surveycoder_core.db import projects
-from surveycoder_core.db.store import session
+from surveycoder_core.db.store import session, snapshot
 from surveycoder_core.errors import NotFoundError
 from surveycoder_core.jobs import queue as jobs
 
@@ -25,7 +25,7 @@ def question_state(project_id: str, question_id: str, *, org_id: str,
     """A question's state (``GET /v1/projects/{id}/questions/{qid}``): whether it has a codebook, how much
     is coded. NotFoundError unless the question is in the project and the project is the organisation's
     (other organisations' projects do not exist)."""
-    with session(db_path) as db:
+    with session(db_path) as db, snapshot(db):
         project = projects.get_project(db, project_id)
         if project["org_id"] != org_id:
             raise NotFoundError(f"Project not found: {project_id}")
