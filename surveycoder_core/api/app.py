@@ -41,7 +41,7 @@ from surveycoder_core.errors import (
     ValidationError,
     from_pydantic,
 )
-from surveycoder_core.service import access, system
+from surveycoder_core.service import access, projects, system
 
 log = logging.getLogger(__name__)
 
@@ -223,7 +223,7 @@ def create_app(db_path: str | Path | None = None, start_worker: bool = True) -> 
         routes_review as api_routes_review,
     )
 
-    resolved = str(db_path or system.default_db_path())
+    resolved = str(db_path or projects.default_db_path())
     app = FastAPI(
         title="SurveyCoder API (Survey Coder Pro compatible)", version=api_routes_meta.VERSION,
         description="Self-hosted coding of open-ended survey responses. Authenticate with the `x-api-key` header.",

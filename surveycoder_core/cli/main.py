@@ -176,7 +176,7 @@ def cmd_eval(args: argparse.Namespace) -> int:
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    from surveycoder_core.service.upload import sample_request
+    from surveycoder_core.service.projects import sample_request
 
     text = json.dumps(sample_request().model_dump(exclude_none=True), indent=2)
     if args.out:

@@ -1,4 +1,5 @@
-"""Projects and questions as an integration sees them, and the worker thread that runs queued jobs.
+"""Projects and questions as an integration sees them, the bundled sample, where the database is, and
+the worker thread that runs queued jobs.
 
 Each function opens its own connection and closes it; a write is one transaction.
 """
@@ -8,10 +9,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from surveycoder_core.db import projects
+from surveycoder_core.db import projects, store
 from surveycoder_core.db.store import session, snapshot
 from surveycoder_core.errors import NotFoundError
+from surveycoder_core.io import sample
 from surveycoder_core.jobs import queue as jobs
+from surveycoder_core.schemas import CodeRequest
+
+
+def default_db_path() -> str:
+    """The database this process works on (``SURVEYCODER_DB`` or the default file)."""
+    return store.default_db_path()
 
 
 def ensure_worker(db_path: str | Path | None = None) -> Any:
@@ -38,4 +46,9 @@ def question_state(project_id: str, question_id: str, *, org_id: str,
             "no_data_count": summary["no_data"], "credits_used": int(q["credits_used"] or 0)}
 
 
-__all__ = ["ensure_worker", "question_state"]
+def sample_request() -> CodeRequest:
+    """The bundled sample survey as a ``POST /v2/code`` body (``surveycoder sample``)."""
+    return sample.sample_request()
+
+
+__all__ = ["default_db_path", "ensure_worker", "question_state", "sample_request"]

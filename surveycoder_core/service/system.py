@@ -12,11 +12,6 @@ from surveycoder_core.service.jobs import start_webhook_deliveries
 from surveycoder_core.service.projects import ensure_worker
 
 
-def default_db_path() -> str:
-    """The database this process works on when none is given."""
-    return store.default_db_path()
-
-
 def start_server(db_path: str | Path | None = None, *, start_worker: bool = True) -> Any:
     """Migrate the database now (not under the first request) and forget expired idempotent answers;
     tell webhooks when this process's jobs end and resume pending deliveries; start the in-process
@@ -39,4 +34,4 @@ def now() -> str:
     return store.now()
 
 
-__all__ = ["check_database", "default_db_path", "now", "start_server"]
+__all__ = ["check_database", "now", "start_server"]
