@@ -2,7 +2,8 @@
 
 Every module in ``surveycoder_core/api`` and ``surveycoder_core/cli`` is parsed with ``ast``: it may
 import from surveycoder_core only the service layer, the contract (schemas, errors), the config module
-and its own package (``api.*``, ``cli.*``); it never opens a database session itself.
+and its own package (``api.*``, ``cli.*``); it never opens a database session, builds an engine or
+starts a thread itself.
 """
 
 from __future__ import annotations
@@ -46,16 +47,31 @@ def allowed(name: str) -> bool:
     return any(name == a or name.startswith(a + ".") for a in ALLOWED)
 
 
-def session_calls(tree: ast.AST) -> list[int]:
-    """Lines calling anything named ``session`` (``session(...)``, ``store.session(...)``)."""
+def calls_named(tree: ast.AST, names: set[str]) -> list[int]:
+    """Lines calling anything with one of these names (``session(...)``, ``store.session(...)``)."""
     lines = []
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
             func = node.func
             name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
-            if name in ("session", "open_db"):
+            if name in names:
                 lines.append(node.lineno)
     return lines
+
+
+def session_calls(tree: ast.AST) -> list[int]:
+    return calls_named(tree, {"session", "open_db"})
+
+
+def engine_or_thread_calls(tree: ast.AST) -> list[int]:
+    """Lines building an engine or starting a thread (both are the service's job)."""
+    lines = calls_named(tree, {"get_engine", "build_engine", "Thread", "ensure_worker", "Worker"})
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            modules = [a.name for a in node.names] if isinstance(node, ast.Import) else [node.module or ""]
+            if any(m.split(".")[0] in ("threading", "concurrent") for m in modules):
+                lines.append(node.lineno)
+    return sorted(lines)
 
 
 def test_the_checks_see_what_they_look_for() -> None:
@@ -68,6 +84,9 @@ def test_the_checks_see_what_they_look_for() -> None:
     assert names == ["db.store", "jobs", "service", "engines", "service"]
     assert [n for n in names if not allowed(n)] == ["db.store", "jobs", "engines"]
     assert session_calls(bad) == [6, 7]
+    threads = ast.parse("import threading\nfrom surveycoder_core.engines import get_engine\n"
+                        "threading.Thread(target=print).start()\nget_engine('embedded')\n")
+    assert engine_or_thread_calls(threads) == [1, 3, 4]
     assert all(not allowed(f) and not allowed(f + ".x") for f in FORBIDDEN)
 
 
@@ -91,3 +110,12 @@ def test_api_and_cli_never_open_a_session(path: Path) -> None:
         pytest.skip("routes_data.py (refinement and export routes) moves to the service in its own change")
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     assert not session_calls(tree), f"{path.name} opens a database session on lines {session_calls(tree)}"
+
+
+@pytest.mark.parametrize("path", CHECKED, ids=lambda p: p.relative_to(PACKAGE).as_posix())
+def test_api_and_cli_never_build_an_engine_or_start_a_thread(path: Path) -> None:
+    if path.name == "routes_data.py":
+        pytest.skip("routes_data.py (refinement and export routes) moves to the service in its own change")
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    found = engine_or_thread_calls(tree)
+    assert not found, f"{path.name} builds an engine or starts a thread on lines {found}"
