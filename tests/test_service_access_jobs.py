@@ -10,7 +10,7 @@ import pytest
 from surveycoder_core import service
 from surveycoder_core.access import credits
 from surveycoder_core.db.store import one, open_db, rows, session, snapshot, write
-from surveycoder_core.errors import AuthError, InvalidStateError, NotFoundError, RateLimitedError
+from surveycoder_core.errors import AuthError, EngineError, InvalidStateError, NotFoundError, RateLimitedError
 from surveycoder_core.schemas import CodeRequest, ResponseIn
 from surveycoder_core.service import access, jobs, projects, system
 
@@ -140,3 +140,12 @@ def test_server_start_without_worker_migrates_and_checks(db_path: Path) -> None:
         db.conn.close()
     with pytest.raises(NotFoundError):
         system.check_database(db_path=db_path)
+
+
+def test_code_request_builds_the_engine_named(db_path: Path) -> None:
+    req = CodeRequest.model_validate({"responses": make_responses(5, seed=1)})
+    with pytest.raises(EngineError) as info:
+        service.code_request(req, db_path=db_path, engine="no-such-engine", actor="cli", source="cli")
+    assert "no-such-engine" in info.value.message
+    with session(db_path) as db:
+        assert rows(db, "SELECT id FROM projects") == []  # nothing stored before the engine is known

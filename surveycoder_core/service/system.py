@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from surveycoder_core.access import credits
 from surveycoder_core.db import store
 from surveycoder_core.service.access import purge_idempotency
 from surveycoder_core.service.jobs import start_webhook_deliveries
@@ -23,8 +24,6 @@ def start_server(db_path: str | Path | None = None, *, start_worker: bool = True
 
 def check_database(*, db_path: str | Path | None = None) -> None:
     """Raise unless the database opens and holds the default organisation."""
-    from surveycoder_core.access import credits
-
     with store.session(db_path) as db:
         credits.get_org(db, credits.DEFAULT_ORG)
 
