@@ -1,5 +1,6 @@
-"""Projects and questions as the app shows them: the question picker, the Projects page, rename, delete,
-the sample survey, where the database is, and the worker thread that runs queued jobs.
+"""Projects and questions as the app and integrations see them: the question picker, the Projects page,
+rename, delete, the bundled sample, a question's state, where the database is, and the worker thread
+that runs queued jobs.
 
 Each function opens its own connection and closes it; a write is one transaction.
 """
@@ -10,9 +11,11 @@ from pathlib import Path
 from typing import Any
 
 from surveycoder_core.db import projects, store
-from surveycoder_core.db.store import one, rows, session
+from surveycoder_core.db.store import one, rows, session, snapshot
+from surveycoder_core.errors import NotFoundError
 from surveycoder_core.io import sample
 from surveycoder_core.jobs import queue as jobs
+from surveycoder_core.schemas import CodeRequest
 
 
 def default_db_path() -> str:
@@ -25,9 +28,33 @@ def db_location(path: str | Path | None = None) -> str:
     return str(Path(path or default_db_path()).expanduser().resolve())
 
 
-def ensure_worker(db_path: str | Path | None = None) -> None:
-    """Make sure one in-process worker thread runs this database's queued jobs (from the app or the API)."""
-    jobs.ensure_worker(db_path)
+def ensure_worker(db_path: str | Path | None = None) -> Any:
+    """Make sure one in-process worker thread runs this database's queued jobs (from the app or the API);
+    the worker (``is_alive()``, ``stop()``) is returned for the API's health check."""
+    return jobs.ensure_worker(db_path)
+
+
+def question_state(project_id: str, question_id: str, *, org_id: str,
+                   db_path: str | Path | None = None) -> dict[str, Any]:
+    """A question's state (``GET /v1/projects/{id}/questions/{qid}``): whether it has a codebook, how much
+    is coded. NotFoundError unless the question is in the project and the project is the organisation's
+    (other organisations' projects do not exist)."""
+    with session(db_path) as db, snapshot(db):
+        project = projects.get_project(db, project_id)
+        if project["org_id"] != org_id:
+            raise NotFoundError(f"Project not found: {project_id}")
+        q = projects.get_question(db, question_id, project_id=project_id)
+        summary = projects.question_summary(db, question_id)
+    return {"id": q["id"], "project_id": project_id, "text": q["text"], "status": q["status"],
+            "coding_type": q["coding_type"], "language": q["language"], "has_codebook": summary["code_count"] > 0,
+            "code_count": summary["code_count"], "response_count": summary["response_count"],
+            "coded_count": summary["coded"], "uncoded_count": summary["uncoded"], "pending_count": summary["pending"],
+            "no_data_count": summary["no_data"], "credits_used": int(q["credits_used"] or 0)}
+
+
+def sample_request() -> CodeRequest:
+    """The bundled sample survey as a ``POST /v2/code`` body (``surveycoder sample``)."""
+    return sample.sample_request()
 
 
 def question_choices(*, db_path: str | Path | None = None) -> list[dict[str, Any]]:
@@ -87,8 +114,13 @@ def import_sample(*, actor: str, db_path: str | Path | None = None) -> dict[str,
     """Store the bundled sample survey as a new project (not coded yet); as :func:`import_question`."""
     from surveycoder_core.service.coding import import_question
 
-    req = sample.sample_request()
+    req = sample_request()
     return import_question(db_path=db_path, responses=req.responses,
                            project_name=req.project_name or sample.PROJECT_NAME,
                            question_text=req.question_text or "", coding_type=req.coding_type,
                            language=req.language, actor=actor)
+
+
+__all__ = ["db_location", "default_db_path", "delete_project", "ensure_worker", "import_sample", "project_choices",
+           "projects_overview", "question_choices", "question_heading", "question_state", "rename_project",
+           "sample_request"]
