@@ -97,8 +97,6 @@ def test_there_are_modules_to_check() -> None:
 
 @pytest.mark.parametrize("path", CHECKED, ids=lambda p: p.relative_to(PACKAGE).as_posix())
 def test_api_and_cli_import_only_the_service_layer(path: Path) -> None:
-    if path.name == "routes_data.py":
-        pytest.skip("routes_data.py (refinement and export routes) moves to the service in its own change")
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     leaks = [f"line {line}: surveycoder_core.{name}" for line, name in core_imports(tree) if not allowed(name)]
     assert not leaks, f"{path.name} imports past the service layer: {leaks}"
@@ -106,16 +104,12 @@ def test_api_and_cli_import_only_the_service_layer(path: Path) -> None:
 
 @pytest.mark.parametrize("path", CHECKED, ids=lambda p: p.relative_to(PACKAGE).as_posix())
 def test_api_and_cli_never_open_a_session(path: Path) -> None:
-    if path.name == "routes_data.py":
-        pytest.skip("routes_data.py (refinement and export routes) moves to the service in its own change")
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     assert not session_calls(tree), f"{path.name} opens a database session on lines {session_calls(tree)}"
 
 
 @pytest.mark.parametrize("path", CHECKED, ids=lambda p: p.relative_to(PACKAGE).as_posix())
 def test_api_and_cli_never_build_an_engine_or_start_a_thread(path: Path) -> None:
-    if path.name == "routes_data.py":
-        pytest.skip("routes_data.py (refinement and export routes) moves to the service in its own change")
     tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
     found = engine_or_thread_calls(tree)
     assert not found, f"{path.name} builds an engine or starts a thread on lines {found}"

@@ -7,11 +7,8 @@ through the API opens in the app and the other way round.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any
+from typing import Any, Literal
 
-import sqlite_utils
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse, Response
 
@@ -32,11 +29,7 @@ from surveycoder_core.api.models import (
     error_responses,
 )
 from surveycoder_core.api.routes_code import Caller, api_key_header, caller
-from surveycoder_core.db import projects
-from surveycoder_core.db.store import session
-from surveycoder_core.errors import NotFoundError
-from surveycoder_core.exports import files as exports
-from surveycoder_core.refinement import suggestions as refine
+from surveycoder_core.service import projects as workspace
 from surveycoder_core.service import refinement
 
 router = APIRouter(dependencies=[Depends(api_key_header)])
@@ -48,25 +41,9 @@ _OVERRIDES = ("override_name", "override_definition", "override_sentiment", "ove
               "dismiss_reason")
 
 
-def _owned_project(db: sqlite_utils.Database, c: Caller, project_id: str) -> dict[str, Any]:
-    project = projects.get_project(db, project_id)
-    if project["org_id"] != c.org_id:
-        raise NotFoundError(f"Project not found: {project_id}")  # other organisations' projects do not exist
-    return project
-
-
 def _scope(c: Caller, ref: QuestionRef) -> dict[str, Any]:
     """The service's arguments that make another organisation's (or project's) question not found."""
     return {"project_id": ref.project_id, "org_id": c.org_id, "db_path": c.db_path}
-
-
-@contextmanager
-def owned_question(c: Caller, ref: QuestionRef) -> Iterator[sqlite_utils.Database]:
-    """A connection, once the question is known to belong to the project and the caller."""
-    with session(c.db_path) as db:
-        _owned_project(db, c, ref.project_id)
-        projects.get_question(db, ref.question_id, project_id=ref.project_id)
-        yield db
 
 
 def _download(content: bytes | str, media_type: str, filename: str) -> Response:
@@ -74,31 +51,25 @@ def _download(content: bytes | str, media_type: str, filename: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-def _export_questions(c: Caller, body: ExportOptionsIn) -> tuple[list[exports.ExportQuestion], exports.ExportOptions]:
-    with session(c.db_path) as db:
-        _owned_project(db, c, body.project_id)
-    questions = service.export_questions(body.project_id, body.question_ids, db_path=c.db_path)
-    options = exports.ExportOptions(
-        layout=body.layout, include_categories=body.include_categories, include_sentiment=body.include_sentiment,
+def _export(c: Caller, body: ExportOptionsIn, fmt: Literal["csv", "xlsx"]) -> Response:
+    content, filename, media_type = service.export_file(
+        body.project_id, fmt=fmt, layout=body.layout, question_ids=body.question_ids,
+        include_categories=body.include_categories, include_sentiment=body.include_sentiment,
         include_confidence=body.include_confidence, include_demographics=body.include_demographics,
-        include_code_dictionary=body.include_code_dictionary)
-    return questions, options
+        include_code_dictionary=body.include_code_dictionary, org_id=c.org_id, db_path=c.db_path)
+    return _download(content, media_type, filename)
 
 
 @router.post("/v2/export/excel", summary="Coded results as .xlsx", response_class=Response,
              responses={**_DOWNLOAD, **error_responses(401, 403, 404, 409, 422, 429, 500)})
 def export_excel(body: ExportOptionsIn, c: Caller = Depends(caller)) -> Response:
-    questions, options = _export_questions(c, body)
-    content = exports.export_xlsx(questions, options)
-    return _download(content, XLSX, service.export_filename(questions[0].project_name, "xlsx"))
+    return _export(c, body, "xlsx")
 
 
 @router.post("/v2/export/csv", summary="Coded results as CSV", response_class=Response,
              responses={**_DOWNLOAD, **error_responses(401, 403, 404, 409, 422, 429, 500)})
 def export_csv(body: ExportOptionsIn, c: Caller = Depends(caller)) -> Response:
-    questions, options = _export_questions(c, body)
-    content = exports.export_csv(questions, options)
-    return _download(content, CSV, service.export_filename(questions[0].project_name, "csv"))
+    return _export(c, body, "csv")
 
 
 # ---------------------------------------------------------------- refinement
@@ -151,14 +122,8 @@ def refinement_bulk_apply(body: BulkApplyIn, c: Caller = Depends(caller)) -> JSO
 @router.post("/v2/refinement/export", summary="Every suggestion as .xlsx (Summary/Pending/Applied/Dismissed) or CSV",
              response_class=Response, responses={**_DOWNLOAD, **error_responses(401, 403, 404, 422, 429, 500)})
 def refinement_export(body: RefinementExportIn, c: Caller = Depends(caller)) -> Response:
-    with owned_question(c, body) as db:
-        suggestions = refine.suggestions_for_export(db, body.question_id)
-        name = projects.get_project(db, body.project_id)["name"]
-    if body.format == "csv":
-        return _download(exports.export_suggestions_csv(suggestions), CSV,
-                         service.export_filename(name, "csv", "refinement"))
-    return _download(exports.export_suggestions_xlsx(suggestions), XLSX,
-                     service.export_filename(name, "xlsx", "refinement"))
+    content, filename, media_type = refinement.suggestions_file(body.question_id, body.format, **_scope(c, body))
+    return _download(content, media_type, filename)
 
 
 # ---------------------------------------------------------------- projects
@@ -180,28 +145,21 @@ def _project_out(p: dict[str, Any]) -> dict[str, Any]:
 @router.post("/v2/projects", summary="Create an empty project (add its answers in the app or with /v2/code)",
              status_code=201, responses={201: {"model": DataEnvelope}, **error_responses(401, 403, 422, 429, 500)})
 def create_project(body: ProjectIn, c: Caller = Depends(caller)) -> JSONResponse:
-    with session(c.db_path) as db:
-        project_id = projects.create_project(
-            db, name=body.name, language=body.language, coding_type=body.coding_type, objective=body.objective,
-            source="api", org_id=c.org_id, actor=c.actor,
-        )
-        project = projects.get_project(db, project_id)
-        project["questions"] = []
+    project = workspace.create_project(name=body.name, language=body.language, coding_type=body.coding_type,
+                                       objective=body.objective, source="api", org_id=c.org_id, actor=c.actor,
+                                       db_path=c.db_path)
     return ok(c.request, _project_out(project), status_code=201)
 
 
 @router.get("/v2/projects", summary="List projects",
             responses={200: {"model": ListEnvelope}, **error_responses(401, 403, 429, 500)})
 def list_projects(c: Caller = Depends(caller)) -> JSONResponse:
-    with session(c.db_path) as db:
-        data = [_project_out(p) for p in projects.list_projects(db, c.org_id)]
+    data = [_project_out(p) for p in workspace.organisation_projects(org_id=c.org_id, db_path=c.db_path)]
     return ok(c.request, data, count=len(data))
 
 
 @router.get("/v2/projects/{project_id}", summary="A project and its questions",
             responses={200: {"model": DataEnvelope}, **error_responses(401, 403, 404, 429, 500)})
 def get_project(project_id: str, c: Caller = Depends(caller)) -> JSONResponse:
-    with session(c.db_path) as db:
-        project = _owned_project(db, c, project_id)
-        project["questions"] = projects.list_questions(db, project_id)
-    return ok(c.request, _project_out(project))
+    return ok(c.request, _project_out(workspace.organisation_project(project_id, org_id=c.org_id,
+                                                                     db_path=c.db_path)))

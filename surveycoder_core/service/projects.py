@@ -57,6 +57,31 @@ def sample_request() -> CodeRequest:
     return sample.sample_request()
 
 
+def create_project(*, name: str, org_id: str, actor: str, language: str = "en", coding_type: str = "qualitative",
+                   objective: str | None = None, source: str = "api",
+                   db_path: str | Path | None = None) -> dict[str, Any]:
+    """An empty project of the organisation (``POST /v2/projects``): the stored row, with no questions."""
+    with session(db_path) as db:
+        project_id = projects.create_project(db, name=name, language=language, coding_type=coding_type,
+                                             objective=objective, source=source, org_id=org_id, actor=actor)
+        return {**projects.get_project(db, project_id), "questions": []}
+
+
+def organisation_projects(*, org_id: str, db_path: str | Path | None = None) -> list[dict[str, Any]]:
+    """The organisation's projects, newest first, each with its questions and their sizes (the rows as stored)."""
+    with session(db_path) as db, snapshot(db):
+        return projects.list_projects(db, org_id)
+
+
+def organisation_project(project_id: str, *, org_id: str, db_path: str | Path | None = None) -> dict[str, Any]:
+    """One of the organisation's projects with its questions; NotFoundError for another's or an unknown one."""
+    with session(db_path) as db, snapshot(db):
+        project = projects.get_project(db, project_id)
+        if project["org_id"] != org_id:
+            raise NotFoundError(f"Project not found: {project_id}")  # other organisations' projects do not exist
+        return {**project, "questions": projects.list_questions(db, project_id)}
+
+
 def question_choices(*, db_path: str | Path | None = None) -> list[dict[str, Any]]:
     """Every question with its project's name, newest project first (for the question picker)."""
     with session(db_path) as db:
@@ -121,6 +146,6 @@ def import_sample(*, actor: str, db_path: str | Path | None = None) -> dict[str,
                            language=req.language, actor=actor)
 
 
-__all__ = ["db_location", "default_db_path", "delete_project", "ensure_worker", "import_sample", "project_choices",
-           "projects_overview", "question_choices", "question_heading", "question_state", "rename_project",
-           "sample_request"]
+__all__ = ["create_project", "db_location", "default_db_path", "delete_project", "ensure_worker", "import_sample",
+           "organisation_project", "organisation_projects", "project_choices", "projects_overview",
+           "question_choices", "question_heading", "question_state", "rename_project", "sample_request"]

@@ -21,7 +21,7 @@ from surveycoder_core.refinement import suggestions as refine
 from surveycoder_core.refinement.suggestions import KINDS, suggestion_title
 
 __all__ = ["KINDS", "apply_suggestion", "bulk_apply", "bulk_apply_all", "find_suggestions", "refinement_screen",
-           "resolve_suggestion", "suggestion_title", "undo_suggestion"]
+           "resolve_suggestion", "suggestion_title", "suggestions_file", "undo_suggestion"]
 
 
 @contextmanager
@@ -99,6 +99,26 @@ def bulk_apply(
     with _question(question_id, project_id, org_id, db_path) as db:
         return refine.bulk_apply(db, question_id, actor=actor, suggestion_ids=suggestion_ids,
                                  min_confidence=min_confidence, action=action)
+
+
+def suggestions_file(
+    question_id: str, fmt: str = "xlsx", *, project_id: str | None = None, org_id: str | None = None,
+    db_path: str | Path | None = None,
+) -> tuple[bytes | str, str, str]:
+    """Every suggestion of the question as a file: (content, file name, media type); ``xlsx`` has
+    Summary/Pending/Applied/Dismissed sheets, ``csv`` one table with a status column."""
+    from surveycoder_core.db.projects import get_project, get_question
+    from surveycoder_core.exports import files as exports
+    from surveycoder_core.service.export import MEDIA_TYPES, export_filename
+
+    with _question(question_id, project_id, org_id, db_path) as db:
+        suggestions = refine.suggestions_for_export(db, question_id)
+        name = get_project(db, get_question(db, question_id)["project_id"])["name"]
+    if fmt == "csv":
+        return exports.export_suggestions_csv(suggestions), export_filename(name, "csv", "refinement"), \
+            MEDIA_TYPES["csv"]
+    return exports.export_suggestions_xlsx(suggestions), export_filename(name, "xlsx", "refinement"), \
+        MEDIA_TYPES["xlsx"]
 
 
 def bulk_apply_all(question_id: str, *, min_confidence: float, actor: str,
