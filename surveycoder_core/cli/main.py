@@ -120,12 +120,12 @@ def cmd_code(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import os
-
     import uvicorn
 
+    from surveycoder_core import config
+
     if args.db:
-        os.environ["SURVEYCODER_DB"] = str(args.db)
+        config.set_db(args.db)
     from surveycoder_core.api.app import create_app
 
     app = create_app(db_path=args.db, start_worker=not args.no_worker)
