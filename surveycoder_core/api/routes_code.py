@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
@@ -16,7 +16,7 @@ from surveycoder_core.api.models import JobEnvelope, JobListEnvelope, error_resp
 from surveycoder_core.db.store import session
 from surveycoder_core.errors import InvalidStateError, RateLimitedError
 from surveycoder_core.jobs import queue as jobs
-from surveycoder_core.schemas import ASYNC_THRESHOLD, CodeRequest, CodeResponseAsync, CodeResponseSync
+from surveycoder_core.schemas import ASYNC_THRESHOLD, CodeRequest, CodeResponseAsync, CodeResponseSync, JobStatus
 
 # Documents the header in /openapi.json; the check itself happens in the API middleware.
 api_key_header = APIKeyHeader(name="x-api-key", auto_error=False, description="scp_live_… or scp_test_… key")
@@ -108,7 +108,7 @@ def cancel_job(job_id: str, c: Caller = Depends(caller)) -> JSONResponse:
             responses={200: {"model": JobListEnvelope}, **error_responses(401, 403, 422, 429, 500)})
 def list_jobs(
     c: Caller = Depends(caller),
-    status: Literal["queued", "processing", "completed", "failed"] | None = Query(None),
+    status: JobStatus | None = Query(None),
     limit: int = Query(20, ge=1, le=100),
 ) -> JSONResponse:
     with session(c.db_path) as db:

@@ -26,6 +26,7 @@ from typing import Any
 
 from surveycoder_core.cli.output import progress_printer
 from surveycoder_core.errors import SurveyCoderError, ValidationError, from_pydantic
+from surveycoder_core.schemas import CODING_TYPES
 
 
 def _load_request(args: argparse.Namespace) -> tuple[Any, bool]:
@@ -210,7 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
                       "checked against --codebook) and every coded answer teaches the engine")
     code.add_argument("--train-id-column", help="--train table: the column with respondent ids (default: guessed)")
     code.add_argument("--train-text-column", help="--train table: the column with the verbatims (default: guessed)")
-    code.add_argument("--coding-type", choices=["qualitative", "entity", "qualitative_topics"])
+    code.add_argument("--coding-type", choices=CODING_TYPES)
     code.add_argument("--language", help="ISO 639-1 code of the responses (default en)")
     code.add_argument("--question", dest="question_text", help="the survey question")
     code.add_argument("--project-name", help="name of the project created")
