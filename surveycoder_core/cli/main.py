@@ -24,6 +24,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pydantic
+
 from surveycoder_core.cli.output import progress_printer
 from surveycoder_core.errors import SurveyCoderError, ValidationError, from_pydantic
 from surveycoder_core.schemas import CODING_TYPES
@@ -67,7 +69,7 @@ def _load_request(args: argparse.Namespace) -> tuple[Any, bool]:
         body["codebook"] = _training_codebook(args, body.get("codebook")).model_dump()
     try:
         request = CodeRequest.model_validate(body)
-    except Exception as exc:
+    except pydantic.ValidationError as exc:
         raise from_pydantic(exc) from exc
     if request.codebook is not None and not isinstance(request.codebook, CodebookIn):  # pragma: no cover
         raise ValidationError("codebook has the wrong shape")
@@ -90,7 +92,7 @@ def _training_codebook(args: argparse.Namespace, given: Any) -> Any:
         raise ValidationError(f"could not tell which column of {path.name} holds the text; pass --train-text-column")
     try:
         codebook = CodebookIn.model_validate(given) if given is not None else None
-    except Exception as exc:
+    except pydantic.ValidationError as exc:
         raise from_pydantic(exc) from exc
     coded = read_coded_table(frame, args.train_id_column or guessed_id, text_col, codebook=codebook)
     counts = coded.training_counts()
