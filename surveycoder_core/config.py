@@ -23,8 +23,8 @@ variable                            default              what it sets
                                                          not loopback
 ``SURVEYCODER_ANON_RPM``            ``600``              requests per minute per address without a key
 ``SURVEYCODER_ENV``                 ``development``      the ``environment`` that ``GET /health`` reports
-``SURVEYCODER_THREADS``             ``1``                BLAS/OpenMP threads per process for numpy and
-                                                         scikit-learn in the API and the worker
+``SURVEYCODER_THREADS``             ``1``                native (BLAS, OpenMP) threads per caller for
+                                                         numpy and scikit-learn in the API and the worker
 ==================================  ===================  ==============================================
 """
 
@@ -122,6 +122,33 @@ def threads() -> int:
     return max(1, int(get(THREADS, "1")))
 
 
-__all__ = ["VARIABLES", "anonymous_rpm", "batch_size", "db_path", "embedder", "engine", "environment", "get",
-           "job_stale_seconds", "llm_api_key", "llm_base_url", "llm_model", "set_db", "threads",
-           "webhook_allow_http", "webhook_retry_delays"]
+#: The variables native thread pools read when they load (OpenMP for scikit-learn, the BLAS of numpy and scipy).
+NATIVE_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
+
+
+def limit_native_threads() -> int:
+    """Cap numpy's and scikit-learn's native thread pools at :func:`threads` for this process.
+
+    The API codes each sync request in its own thread and the job worker is another: with the pools'
+    default (one thread per core each), two requests and a job on 2 cores run six busy threads.
+    One thread per caller keeps them from fighting. A pool variable already set (``OMP_NUM_THREADS``
+    …) is respected. Call before numpy loads (``surveycoder serve`` and ``worker`` do); pools already
+    loaded are capped through threadpoolctl. Returns the cap.
+    """
+    n = threads()
+    for name in NATIVE_THREAD_VARIABLES:
+        os.environ.setdefault(name, str(n))
+    import sys
+
+    if "numpy" in sys.modules:
+        from threadpoolctl import threadpool_limits
+
+        threadpool_limits(limits=n)
+    return n
+
+
+__all__ = [
+    "NATIVE_THREAD_VARIABLES", "VARIABLES", "anonymous_rpm", "batch_size", "db_path", "embedder", "engine",
+    "environment", "get", "job_stale_seconds", "limit_native_threads", "llm_api_key", "llm_base_url", "llm_model",
+    "set_db", "threads", "webhook_allow_http", "webhook_retry_delays",
+]

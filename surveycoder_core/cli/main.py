@@ -127,6 +127,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from surveycoder_core import config
 
+    config.limit_native_threads()  # before numpy loads: requests and the worker, one native thread each
     if args.db:
         config.set_db(args.db)
     from surveycoder_core.api.app import create_app
@@ -137,6 +138,9 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
+    from surveycoder_core import config
+
+    config.limit_native_threads()  # before numpy loads: one native thread per caller
     from surveycoder_core.jobs import webhooks
     from surveycoder_core.jobs.queue import Worker
 
