@@ -50,3 +50,36 @@ def test_values_are_read_when_asked(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_an_unknown_name_is_refused() -> None:
     with pytest.raises(KeyError):
         config.get("SURVEYCODER_NO_SUCH_THING")
+
+
+def _pool_sizes(env: dict[str, str], code: str) -> dict[str, int]:
+    import json
+    import os
+    import subprocess
+    import sys
+
+    clean = {k: v for k, v in os.environ.items() if k not in config.NATIVE_THREAD_VARIABLES and k != config.THREADS}
+    script = code + (
+        "\nimport json, numpy, sklearn.cluster\nfrom threadpoolctl import threadpool_info\n"
+        "print(json.dumps({p['internal_api']: p['num_threads'] for p in threadpool_info()}))"
+    )
+    out = subprocess.run([sys.executable, "-c", script], env={**clean, **env}, capture_output=True, text=True,
+                         check=True, timeout=120)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def test_native_thread_pools_are_capped_before_numpy_loads() -> None:
+    capped = _pool_sizes({}, "from surveycoder_core import config; config.limit_native_threads()")
+    assert capped and set(capped.values()) == {1}, capped
+    assert {"openblas", "openmp"} <= set(capped)
+    import os
+
+    if (os.cpu_count() or 1) > 1:  # without the cap the pools take every core
+        assert max(_pool_sizes({}, "").values()) > 1
+
+
+def test_native_thread_pools_loaded_already_are_capped_too() -> None:
+    code = ("import numpy\nfrom threadpoolctl import threadpool_info\n"
+            "from surveycoder_core import config\nconfig.limit_native_threads()")
+    capped = _pool_sizes({}, code)
+    assert set(capped.values()) == {1}, capped

@@ -127,7 +127,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from surveycoder_core import config
 
-    config.limit_native_threads()  # before numpy loads: requests and the worker, one native thread each
     if args.db:
         config.set_db(args.db)
     from surveycoder_core.api.app import create_app
@@ -138,9 +137,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from surveycoder_core import config
-
-    config.limit_native_threads()  # before numpy loads: one native thread per caller
     from surveycoder_core.jobs import webhooks
     from surveycoder_core.jobs.queue import Worker
 
@@ -270,6 +266,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from surveycoder_core import config
+
+    # Before numpy loads: every command (serve's requests and worker thread, a worker, code, eval) runs
+    # numpy and scikit-learn with one native thread per caller; on 2 cores their default pools fight.
+    config.limit_native_threads()
     args = build_parser().parse_args(argv)
     return int(args.func(args) or 0)
 
