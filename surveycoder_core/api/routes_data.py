@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 from fastapi import APIRouter, Depends
@@ -35,10 +35,12 @@ from surveycoder_core.api.models import (
 from surveycoder_core.api.routes_code import Caller, api_key_header, caller
 from surveycoder_core.db import projects
 from surveycoder_core.db.store import session
-from surveycoder_core.engines import get_engine
 from surveycoder_core.errors import NotFoundError
-from surveycoder_core.exports import files as exports
 from surveycoder_core.refinement import suggestions as refine
+from surveycoder_core.service.settings import build_engine
+
+if TYPE_CHECKING:
+    from surveycoder_core.exports.model import ExportOptions, ExportQuestion
 
 router = APIRouter(dependencies=[Depends(api_key_header)])
 
@@ -75,10 +77,12 @@ def _download(content: bytes | str, media_type: str, filename: str) -> Response:
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})
 
 
-def _export_questions(c: Caller, body: ExportOptionsIn) -> tuple[list[exports.ExportQuestion], exports.ExportOptions]:
+def _export_questions(c: Caller, body: ExportOptionsIn) -> tuple[list[ExportQuestion], ExportOptions]:
     with session(c.db_path) as db:
         _owned_project(db, c, body.project_id)
     questions = service.export_questions(body.project_id, body.question_ids, db_path=c.db_path)
+    from surveycoder_core.exports import files as exports  # pandas: loaded on the first export
+
     options = exports.ExportOptions(
         layout=body.layout, include_categories=body.include_categories, include_sentiment=body.include_sentiment,
         include_confidence=body.include_confidence, include_demographics=body.include_demographics,
@@ -89,6 +93,8 @@ def _export_questions(c: Caller, body: ExportOptionsIn) -> tuple[list[exports.Ex
 @router.post("/v2/export/excel", summary="Coded results as .xlsx", response_class=Response,
              responses={**_DOWNLOAD, **error_responses(401, 403, 404, 409, 422, 429, 500)})
 def export_excel(body: ExportOptionsIn, c: Caller = Depends(caller)) -> Response:
+    from surveycoder_core.exports import files as exports
+
     questions, options = _export_questions(c, body)
     content = exports.export_xlsx(questions, options)
     return _download(content, XLSX, _filename(questions[0].project_name, "_coded.xlsx"))
@@ -97,6 +103,8 @@ def export_excel(body: ExportOptionsIn, c: Caller = Depends(caller)) -> Response
 @router.post("/v2/export/csv", summary="Coded results as CSV", response_class=Response,
              responses={**_DOWNLOAD, **error_responses(401, 403, 404, 409, 422, 429, 500)})
 def export_csv(body: ExportOptionsIn, c: Caller = Depends(caller)) -> Response:
+    from surveycoder_core.exports import files as exports
+
     questions, options = _export_questions(c, body)
     content = exports.export_csv(questions, options)
     return _download(content, CSV, _filename(questions[0].project_name, "_coded.csv"))
@@ -111,7 +119,7 @@ def refinement_suggestions(body: SuggestionsIn, c: Caller = Depends(caller)) -> 
     with owned_question(c, body) as db:
         cached = bool(refine.list_suggestions(db, body.question_id, "pending")) and not body.force
         # Refinement is free (codebook work is never charged), force=True included.
-        found = refine.generate_suggestions(db, body.question_id, get_engine(db_path=c.db_path), force=body.force,
+        found = refine.generate_suggestions(db, body.question_id, build_engine(c.db_path), force=body.force,
                                             actor=c.actor)
         summary = refine.suggestion_summary(db, body.question_id)
     data = {"project_id": body.project_id, "question_id": body.question_id, "cached": cached,
@@ -161,6 +169,8 @@ def refinement_bulk_apply(body: BulkApplyIn, c: Caller = Depends(caller)) -> JSO
 @router.post("/v2/refinement/export", summary="Every suggestion as .xlsx (Summary/Pending/Applied/Dismissed) or CSV",
              response_class=Response, responses={**_DOWNLOAD, **error_responses(401, 403, 404, 422, 429, 500)})
 def refinement_export(body: RefinementExportIn, c: Caller = Depends(caller)) -> Response:
+    from surveycoder_core.exports import files as exports
+
     with owned_question(c, body) as db:
         suggestions = refine.suggestions_for_export(db, body.question_id)
         name = projects.get_project(db, body.project_id)["name"]

@@ -102,12 +102,12 @@ def _training_codebook(args: argparse.Namespace, given: Any) -> Any:
 
 
 def cmd_code(args: argparse.Namespace) -> int:
-    from surveycoder_core.engines import get_engine
     from surveycoder_core.service import code_request
+    from surveycoder_core.service.settings import build_engine
 
     try:
         request, from_table = _load_request(args)
-        engine = get_engine(args.engine, db_path=args.db)
+        engine = build_engine(args.db, name=args.engine)
         result = code_request(request, db_path=args.db, engine=engine, actor="cli", source="cli",
                               truncate_long=from_table, progress=progress_printer())
         text = result.model_dump_json(indent=2)

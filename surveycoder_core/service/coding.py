@@ -27,7 +27,7 @@ from surveycoder_core.db.store import record_event, session, write
 from surveycoder_core.engines import get_engine
 from surveycoder_core.engines.base import Engine
 from surveycoder_core.errors import ConflictError, InvalidStateError, ValidationError, from_pydantic
-from surveycoder_core.exports.files import ExportAssignment, ExportCode, ExportQuestion, ExportResponse
+from surveycoder_core.exports.model import ExportAssignment, ExportCode, ExportQuestion, ExportResponse
 from surveycoder_core.ingest import IngestResult, ingest_responses
 from surveycoder_core.jobs import queue as jobs
 from surveycoder_core.pipeline import RunHooks, generate_codebook_stage, run_question

@@ -15,7 +15,6 @@ from typing import Any, Literal
 from surveycoder_core.db import projects
 from surveycoder_core.db.store import session
 from surveycoder_core.errors import NotFoundError, ValidationError
-from surveycoder_core.exports import files as exports
 
 FileFormat = Literal["csv", "xlsx", "sav"]
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8",
@@ -86,6 +85,7 @@ def export_file(
     ``layout`` applies to CSV and XLSX; an SPSS file always has one 0/1 variable per code (plus the
     reviewed flag and reviewer of each question).
     """
+    from surveycoder_core.exports import files as exports  # pandas: loaded on the first export
     from surveycoder_core.service.coding import export_questions
 
     if fmt not in MEDIA_TYPES:
