@@ -9,6 +9,7 @@ from pages._coded_wave import coded_wave_codebook
 from surveycoder_core import service
 from surveycoder_core.db import codebooks, store
 from surveycoder_core.errors import SurveyCoderError
+from surveycoder_core.io import codebook_files
 from surveycoder_core.io import readers as imports
 from surveycoder_core.service import app_reads as appstate
 
@@ -24,7 +25,7 @@ request = None
 try:
     if name.lower().endswith(".json"):
         try:
-            request = imports.read_request_json(data)
+            request = codebook_files.read_request_json(data)
         except SurveyCoderError:
             request = None  # a plain list of records: read it as a table below
     table = imports.read_table(data, name)
@@ -97,7 +98,7 @@ elif source.startswith("Import"):
     cb_file = st.file_uploader("Codebook file (JSON as the API takes, or CSV/XLSX with category and code columns)",
                                type=["json", "csv", "xlsx"], key="upload_codebook_file")
     if cb_file is not None:
-        codebook, err = _ui.call(imports.read_codebook, cb_file.getvalue(), cb_file.name)
+        codebook, err = _ui.call(codebook_files.read_codebook, cb_file.getvalue(), cb_file.name)
 elif source == WAVE:
     codebook = coded_wave_codebook()
 elif source.startswith("Reuse"):
@@ -110,7 +111,7 @@ if codebook is not None:
                + (f", {taught:,} training examples" if taught else "")
                + " — responses are coded against it; new themes become refinement suggestions.")
     with st.expander("Preview the codebook", icon=":material/visibility:"):
-        st.dataframe(imports.codebook_preview(codebook), hide_index=True,
+        st.dataframe(codebook_files.codebook_preview(codebook), hide_index=True,
                      column_config={"definition": st.column_config.TextColumn("definition", width="large")})
 
 if st.button("Import responses", type="primary", icon=":material/upload:", key="upload_import"):

@@ -7,7 +7,7 @@ from pages import _ui
 from surveycoder_core.db import codebooks, store
 from surveycoder_core.db import undo as history
 from surveycoder_core.db.responses import code_counts
-from surveycoder_core.io import readers as imports
+from surveycoder_core.io import codebook_files
 from surveycoder_core.refinement import edits
 from surveycoder_core.schemas import SENTIMENTS
 from surveycoder_core.service import app_reads as appstate
@@ -144,7 +144,7 @@ if codes:
 up = c2.file_uploader("Import a codebook (JSON, CSV or XLSX) — new codes are added, existing ones kept",
                       type=["json", "csv", "xlsx"], key="cb_import_file")
 if up is not None and c2.button("Import codebook", key="cb_import"):
-    cbin, err = _ui.call(imports.read_codebook, up.getvalue(), up.name)
+    cbin, err = _ui.call(codebook_files.read_codebook, up.getvalue(), up.name)
     if not err:
         out, err = _ui.db_call(appstate.import_codebook, qid, cbin, _ui.actor())
         if not err:

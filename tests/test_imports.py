@@ -12,13 +12,8 @@ import pyreadstat
 import pytest
 
 from surveycoder_core.errors import ValidationError
-from surveycoder_core.io.readers import (
-    guess_columns,
-    read_codebook,
-    read_request_json,
-    read_table,
-    table_to_responses,
-)
+from surveycoder_core.io.codebook_files import read_codebook, read_request_json
+from surveycoder_core.io.readers import guess_columns, read_table, table_to_responses
 
 ROWS = [
     ["id", "comment", "region"],

@@ -4,6 +4,7 @@ import threading
 from pathlib import Path
 
 import numpy as np
+import pytest
 
 from surveycoder_core.db.migrations import MIGRATIONS
 from surveycoder_core.db.store import EmbeddingStore, open_db, rows, session, write
@@ -76,3 +77,19 @@ def test_many_connections_opening_a_new_database_at_once(tmp_path: Path) -> None
         for t in threads:
             t.join()
         assert errors == []
+
+
+def test_get_row_raises_not_found_for_a_missing_or_foreign_row(tmp_path: Path) -> None:
+    from surveycoder_core.db.store import get_row
+    from surveycoder_core.errors import NotFoundError
+
+    with session(tmp_path / "rows.db") as db:
+        db["projects"].insert({"id": "p1", "name": "Wave 1", "org_id": "org-a", "created_at": "2026-01-01",
+                               "updated_at": "2026-01-01"},
+                              alter=False)
+        assert get_row(db, "projects", "p1", what="Project")["name"] == "Wave 1"
+        assert get_row(db, "projects", "p1", what="Project", org_id="org-a")["id"] == "p1"
+        with pytest.raises(NotFoundError, match="Project not found: p2"):
+            get_row(db, "projects", "p2", what="Project")
+        with pytest.raises(NotFoundError, match="Project not found: p1"):
+            get_row(db, "projects", "p1", what="Project", org_id="org-b")

@@ -11,8 +11,8 @@ from typing import Any
 
 import sqlite_utils
 
-from surveycoder_core.db.store import new_token, now, one, write
-from surveycoder_core.errors import CreditsError, NotFoundError
+from surveycoder_core.db.store import get_row, new_token, now, one, write
+from surveycoder_core.errors import CreditsError
 
 DEFAULT_ORG = "default"
 
@@ -36,9 +36,7 @@ def create_org(
 
 
 def get_org(db: sqlite_utils.Database, org_id: str) -> dict[str, Any]:
-    org = one(db, "SELECT * FROM organizations WHERE id = ?", (org_id,))
-    if org is None:
-        raise NotFoundError(f"organisation not found: {org_id}")
+    org = get_row(db, "organizations", org_id, what="organisation")
     return org
 
 

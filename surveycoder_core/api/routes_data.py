@@ -46,7 +46,7 @@ router = APIRouter(dependencies=[Depends(api_key_header)])
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CSV = "text/csv; charset=utf-8"
-_DOWNLOAD = {200: {"content": {XLSX: {}, CSV: {}}, "description": "The file"}}
+_DOWNLOAD: dict[int | str, dict[str, Any]] = {200: {"content": {XLSX: {}, CSV: {}}, "description": "The file"}}
 _OVERRIDES = ("override_name", "override_definition", "override_sentiment", "override_category_id",
               "dismiss_reason")
 

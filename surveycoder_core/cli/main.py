@@ -61,7 +61,7 @@ def _load_request(args: argparse.Namespace) -> tuple[Any, bool]:
         if value:
             body[key] = value
     if args.codebook:
-        from surveycoder_core.io.readers import read_codebook
+        from surveycoder_core.io.codebook_files import read_codebook
 
         cb_path = Path(args.codebook)
         body["codebook"] = read_codebook(cb_path.read_bytes(), cb_path.name).model_dump()

@@ -6,8 +6,8 @@ from typing import Any
 
 import sqlite_utils
 
-from surveycoder_core.db.store import new_uuid, now, one, record_event, rows, write
-from surveycoder_core.errors import NotFoundError, ValidationError
+from surveycoder_core.db.store import get_row, new_uuid, now, one, record_event, rows, write
+from surveycoder_core.errors import ValidationError
 
 
 def create_project(
@@ -61,16 +61,12 @@ def create_question(
 
 
 def get_project(db: sqlite_utils.Database, project_id: str) -> dict[str, Any]:
-    project = one(db, "SELECT * FROM projects WHERE id = ?", (project_id,))
-    if project is None:
-        raise NotFoundError(f"Project not found: {project_id}")
+    project = get_row(db, "projects", project_id, what="Project")
     return project
 
 
 def get_question(db: sqlite_utils.Database, question_id: str, project_id: str | None = None) -> dict[str, Any]:
-    question = one(db, "SELECT * FROM questions WHERE id = ?", (question_id,))
-    if question is None or (project_id is not None and question["project_id"] != project_id):
-        raise NotFoundError(f"Question not found: {question_id}")
+    question = get_row(db, "questions", question_id, what="Question", project_id=project_id)
     return question
 
 

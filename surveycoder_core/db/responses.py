@@ -18,7 +18,7 @@ from surveycoder_core.db.projects import get_question
 from surveycoder_core.db.store import dumps, loads, now, rows
 from surveycoder_core.engines.base import TextCoding
 from surveycoder_core.ingest import IngestResult
-from surveycoder_core.schemas import AssignedCode, CategoryOut, CodeOut, CodeResultData, ResultItem
+from surveycoder_core.schemas import AssignedCode, CategoryOut, CodeOut, CodeResultData, ResponseStatus, ResultItem
 
 
 @dataclass
@@ -175,7 +175,7 @@ def result_items(db: sqlite_utils.Database, question_id: str) -> list[ResultItem
                          score=a["score"], code_id=a["code_id"])
             for a in by_response.get(r["id"], [])
         ]
-        status = r["status"] if r["status"] in ("coded", "uncoded", "no_data") else "uncoded"
+        status: ResponseStatus = r["status"] if r["status"] in ("coded", "uncoded", "no_data") else "uncoded"
         if codes:
             status = "coded"
         items.append(ResultItem(id=r["respondent_id"], codes=codes, needs_review=bool(r["needs_review"]),

@@ -26,7 +26,7 @@ import sqlite_utils
 
 from surveycoder_core import config
 from surveycoder_core.db.migrations import apply_migrations
-from surveycoder_core.errors import StorageError
+from surveycoder_core.errors import NotFoundError, StorageError
 
 DEFAULT_DB = "surveycoder.db"
 _migrated: set[str] = set()
@@ -138,6 +138,20 @@ def rows(db: sqlite_utils.Database, sql: str, params: Sequence[Any] | dict[str, 
 def one(db: sqlite_utils.Database, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> dict[str, Any] | None:
     row = db.conn.execute(sql, params).fetchone()
     return dict(row) if row is not None else None
+
+
+def get_row(db: sqlite_utils.Database, table: str, key: Any, *, what: str, **belongs_to: Any) -> dict[str, Any]:
+    """The row of ``table`` whose primary key is ``key``, or :class:`NotFoundError` ("Code not found: …").
+
+    ``belongs_to`` columns (``question_id=…``) must match too, when given: another question's (or
+    organisation's) row does not exist for the caller."""
+    try:
+        row = db.table(table).get(key)
+    except sqlite_utils.db.NotFoundError:
+        row = None
+    if row is None or any(want is not None and row.get(col) != want for col, want in belongs_to.items()):
+        raise NotFoundError(f"{what} not found: {key}")
+    return row
 
 
 def record_event(

@@ -20,8 +20,8 @@ import sqlite_utils
 
 from surveycoder_core.db.codebooks import bump_version
 from surveycoder_core.db.projects import get_question
-from surveycoder_core.db.store import loads, one, record_event, rows, write
-from surveycoder_core.errors import InvalidStateError, NotFoundError
+from surveycoder_core.db.store import get_row, loads, one, record_event, rows, write
+from surveycoder_core.errors import InvalidStateError
 
 #: Review fields of a response that changes may touch (the text and ids never change).
 RESPONSE_FIELDS = ("status", "needs_review", "review_reason", "review_note", "reviewed", "reviewed_by",
@@ -149,9 +149,7 @@ def _blocking_event(db: sqlite_utils.Database, event: dict[str, Any]) -> dict[st
 
 
 def get_event(db: sqlite_utils.Database, event_id: int) -> dict[str, Any]:
-    event = one(db, "SELECT * FROM events WHERE id = ?", (int(event_id),))
-    if event is None:
-        raise NotFoundError(f"Event not found: {event_id}")
+    event = get_row(db, "events", int(event_id), what="Event")
     return event
 
 

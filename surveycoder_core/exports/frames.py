@@ -342,25 +342,27 @@ def spss_name(qi: int, code: ExportCode, taken: set[str]) -> str:
     return name[:64]
 
 
-def sav_frame(questions: list[ExportQuestion]) -> tuple[pd.DataFrame, dict[str, str], dict[str, dict[float, str]]]:
+def sav_frame(
+    questions: list[ExportQuestion],
+) -> tuple[pd.DataFrame, dict[str, str | None], dict[str, dict[float, str]]]:
     """Respondent id + one 0/1 (or missing) float variable per code; labels and value labels."""
     respondents = list_respondents(questions)
     data: dict[str, list[Any]] = {"respondent_id": respondents}
-    labels = {"respondent_id": "Respondent ID"}
+    labels: dict[str, str | None] = {"respondent_id": "Respondent ID"}
     value_labels: dict[str, dict[float, str]] = {}
     taken = {"respondent_id"}
     for qi, q in enumerate(questions):
         by_respondent = {r.respondent_id: r for r in q.responses}
         for code in sort_codes(q.codes):
             name = spss_name(qi, code, taken)
-            column = []
+            dummies: list[float] = []
             for rid in respondents:
                 r = by_respondent.get(rid)
                 if r is None or r.status == "no_data":
-                    column.append(math.nan)
+                    dummies.append(math.nan)
                 else:
-                    column.append(1.0 if any(a.code_id == code.id for a in r.assignments) else 0.0)
-            data[name] = column
+                    dummies.append(1.0 if any(a.code_id == code.id for a in r.assignments) else 0.0)
+            data[name] = dummies
             labels[name] = code.name.encode()[:SPSS_LABEL_MAX].decode(errors="ignore")  # a byte limit
             value_labels[name] = {0.0: "No", 1.0: "Yes"}
     strings = ["respondent_id"]
@@ -374,6 +376,6 @@ def sav_frame(questions: list[ExportQuestion]) -> tuple[pd.DataFrame, dict[str, 
         labels[who] = f"Q{qi + 1} reviewer"
         strings.append(who)
     frame = pd.DataFrame(data)
-    for column in strings:
-        frame[column] = frame[column].astype(object)
+    for text_column in strings:
+        frame[text_column] = frame[text_column].astype(object)
     return frame, labels, value_labels

@@ -84,7 +84,8 @@ def review_queue(db: sqlite_utils.Database, question_id: str, *, reasons: list[s
     """
     get_question(db, question_id)
     if every:
-        sql, params = "SELECT r.* FROM responses r WHERE r.question_id = ? AND r.status != 'no_data'", [question_id]
+        sql = "SELECT r.* FROM responses r WHERE r.question_id = ? AND r.status != 'no_data'"
+        params: list[Any] = [question_id]
         if code_id is not None:
             sql += " AND EXISTS (SELECT 1 FROM assignments ca WHERE ca.response_id = r.id AND ca.code_id = ?)"
             params.append(code_id)
@@ -105,7 +106,7 @@ def review_queue(db: sqlite_utils.Database, question_id: str, *, reasons: list[s
     else:
         flagged = f"({_FLAGGED_SQL} AND r.reviewed = 0)"
     sql = f"SELECT r.* FROM responses r WHERE r.question_id = ? AND r.status != 'no_data' AND {flagged}"
-    params: list[Any] = [question_id]
+    params = [question_id]
     if code_id is not None:
         sql += " AND EXISTS (SELECT 1 FROM assignments ca WHERE ca.response_id = r.id AND ca.code_id = ?)"
         params.append(code_id)

@@ -63,6 +63,12 @@ class CodedTable:
         return counts
 
 
+def _mention_number(column: str) -> int:
+    """1 for "Q1_code1", 2 for "Q1_code2": the mention a column holds."""
+    found = _MENTION.match(column.strip())
+    return int(found.group("n")) if found else 0
+
+
 def _lower(columns: list[str]) -> dict[str, str]:
     return {c.strip().lower(): c for c in columns}
 
@@ -86,7 +92,7 @@ def detect_layout(frame: pd.DataFrame, id_column: str | None, text_column: str) 
         return "long", [lowered["code"]]
     mentions = [c for c in columns if (m := _MENTION.match(c.strip())) and m.group("prefix") == prefix]
     if mentions:
-        return "mentions", sorted(mentions, key=lambda c: int(_MENTION.match(c.strip()).group("n")))
+        return "mentions", sorted(mentions, key=_mention_number)
     listed = [c for c in columns if (m := _CODES_LIST.match(c.strip())) and m.group("prefix") == prefix]
     if listed:
         return "codes_list", listed[:1]

@@ -25,7 +25,7 @@ from typing import Any
 import sqlite_utils
 
 from surveycoder_core import config
-from surveycoder_core.db.store import dumps, loads, new_token, now, one, record_event, rows, session, write
+from surveycoder_core.db.store import dumps, get_row, loads, new_token, now, one, record_event, rows, session, write
 from surveycoder_core.errors import ConflictError, EngineError, NotFoundError, SurveyCoderError
 from surveycoder_core.jobs import owner as job_owner
 from surveycoder_core.schemas import Job, JobError, JobProgress
@@ -109,15 +109,14 @@ def _job_model(db: sqlite_utils.Database, row: dict[str, Any], with_result: bool
 
 
 def get_job(db: sqlite_utils.Database, job_id: str, org_id: str | None = None, with_result: bool = True) -> Job:
-    row = one(db, "SELECT * FROM jobs WHERE id = ?", (job_id,))
-    if row is None or (org_id is not None and row["org_id"] != org_id):
-        raise NotFoundError(f"Job not found: {job_id}")
+    row = get_row(db, "jobs", job_id, what="Job", org_id=org_id)
     return _job_model(db, row, with_result)
 
 
 def list_jobs(db: sqlite_utils.Database, org_id: str | None = None, status: str | None = None,
               limit: int = 20) -> list[Job]:
-    sql, params = "SELECT * FROM jobs WHERE 1=1", []
+    sql = "SELECT * FROM jobs WHERE 1=1"
+    params: list[Any] = []
     if org_id is not None:
         sql += " AND org_id = ?"
         params.append(org_id)
@@ -132,9 +131,7 @@ def list_jobs(db: sqlite_utils.Database, org_id: str | None = None, status: str 
 def cancel_job(db: sqlite_utils.Database, job_id: str, actor: str = "app") -> None:
     """Ask the worker to stop after the current batch; a queued job ends at once."""
     with write(db):
-        row = one(db, "SELECT * FROM jobs WHERE id = ?", (job_id,))
-        if row is None:
-            raise NotFoundError(f"Job not found: {job_id}")
+        row = get_row(db, "jobs", job_id, what="Job")
         if row["status"] == "queued":
             _finish(db, job_id, "failed", {"code": "CODING_FAILED", "message": "cancelled before it started"})
         elif row["status"] == "processing":

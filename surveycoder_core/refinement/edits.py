@@ -14,9 +14,9 @@ import sqlite_utils
 
 from surveycoder_core.db.codebooks import ensure_category, insert_code
 from surveycoder_core.db.projects import get_question
-from surveycoder_core.db.store import new_uuid, one, rows, write
+from surveycoder_core.db.store import get_row, new_uuid, one, rows, write
 from surveycoder_core.db.undo import Capture, commit_change
-from surveycoder_core.errors import NotFoundError, ValidationError
+from surveycoder_core.errors import ValidationError
 from surveycoder_core.schemas import normalise_sentiment
 
 
@@ -35,9 +35,7 @@ def check_sentiment(value: Any) -> str:
 
 
 def get_code(db: sqlite_utils.Database, question_id: str, code_id: str) -> dict[str, Any]:
-    code = one(db, "SELECT * FROM codes WHERE id = ? AND question_id = ?", (code_id, question_id))
-    if code is None:
-        raise NotFoundError(f"Code not found: {code_id}")
+    code = get_row(db, "codes", code_id, what="Code", question_id=question_id)
     return code
 
 
@@ -214,7 +212,7 @@ def split_code(db: sqlite_utils.Database, question_id: str, code_id: str, *, new
             raise ValidationError(f"responses {missing[:10]} do not have the code '{code['name']}'")
         chosen = sorted({int(r) for r in response_ids})
         cap = Capture(db, question_id).codes([code_id]).assignments(chosen).responses(chosen)
-        cat_name = category or one(db, "SELECT name FROM categories WHERE id = ?", (code["category_id"],))["name"]
+        cat_name = category or db.table("categories").get(code["category_id"])["name"]
         new_id = create_code_rows(db, cap, question_id, name=new_name, category=cat_name,
                                   definition=definition, sentiment=code["sentiment"])
         for rid in chosen:
@@ -232,9 +230,7 @@ def rename_category(db: sqlite_utils.Database, question_id: str, category_id: st
     get_question(db, question_id)
     name = clean_name(new_name, "category")
     with write(db):
-        cat = one(db, "SELECT * FROM categories WHERE id = ? AND question_id = ?", (category_id, question_id))
-        if cat is None:
-            raise NotFoundError(f"Category not found: {category_id}")
+        cat = get_row(db, "categories", category_id, what="Category", question_id=question_id)
         if one(db, "SELECT id FROM categories WHERE question_id = ? AND name = ? COLLATE NOCASE AND id != ?",
                (question_id, name, category_id)):
             raise ValidationError(f"a category named '{name}' already exists in this question")

@@ -194,8 +194,8 @@ def _assign(db: sqlite_utils.Database, cap: Capture, code_id: str, targets: list
     for rid, respondent in targets:
         touched = False
         if not one(db, "SELECT 1 AS x FROM assignments WHERE response_id = ? AND code_id = ?", (rid, code_id)):
-            mention = one(db, "SELECT COALESCE(MAX(mention), 0) + 1 AS m FROM assignments WHERE response_id = ?",
-                          (rid,))["m"]
+            mention = db.execute("SELECT COALESCE(MAX(mention), 0) + 1 FROM assignments WHERE response_id = ?",
+                                 (rid,)).fetchone()[0]
             db.conn.execute("INSERT INTO assignments (response_id, code_id, sentiment, confidence, score, mention,"
                             " source, codebook_version, created_at) SELECT ?, ?, sentiment, NULL, NULL, ?, ?, ?, ?"
                             " FROM codes WHERE id = ?", (rid, code_id, mention, source, version, now(), code_id))
