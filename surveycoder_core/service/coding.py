@@ -37,6 +37,7 @@ from surveycoder_core.schemas import (
     CodeRequest,
     CodeResponseSync,
     CodeResultData,
+    CodingType,
     ResponseIn,
 )
 
@@ -129,7 +130,7 @@ def import_question(
     responses: Sequence[ResponseIn],
     project_name: str,
     question_text: str = "",
-    coding_type: str = "qualitative",
+    coding_type: CodingType = "qualitative",
     language: str = "en",
     codebook: CodebookIn | None = None,
     coding_guidance: str | None = None,
