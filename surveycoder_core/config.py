@@ -122,6 +122,8 @@ def threads() -> int:
     return max(1, int(get(THREADS, "1")))
 
 
+_native_threads_limited: int | None = None
+
 #: The variables native thread pools read when they load (OpenMP for scikit-learn, the BLAS of numpy and scipy).
 NATIVE_THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "VECLIB_MAXIMUM_THREADS")
 
@@ -133,10 +135,14 @@ def limit_native_threads() -> int:
     default (one thread per core each), two requests and a job on 2 cores run six busy threads, and
     OpenMP's waiting threads spin: coding 2,000 answers took 2.5 s of CPU with one thread and 7 s
     with the defaults. A pool variable already set (``OMP_NUM_THREADS`` …) is respected. Call before
-    numpy loads (every ``surveycoder`` command does); pools already loaded are capped through
-    threadpoolctl. Returns the cap.
+    numpy loads (every ``surveycoder`` command does; the app, whose Streamlit has loaded numpy
+    already, calls it first thing); pools already loaded are capped through threadpoolctl, and
+    scikit-learn's OpenMP pool, which loads later, reads the variable. Returns the cap.
     """
+    global _native_threads_limited
     n = threads()
+    if _native_threads_limited == n:  # the app calls this on every rerun
+        return n
     for name in NATIVE_THREAD_VARIABLES:
         os.environ.setdefault(name, str(n))
     import sys
@@ -145,6 +151,7 @@ def limit_native_threads() -> int:
         from threadpoolctl import threadpool_limits
 
         threadpool_limits(limits=n)
+    _native_threads_limited = n
     return n
 
 
