@@ -34,6 +34,11 @@ if engine == "llm":
     base_url = c1.text_input("Base URL", value=current["llm_base_url"],
                              placeholder="http://localhost:11434/v1", key="settings_url")
     model = c2.text_input("Model", value=current["llm_model"], placeholder="gpt-4o-mini", key="settings_model")
+    from_environment = [label for name, label in (("llm_base_url", "base URL"), ("llm_model", "model"))
+                        if current[name] and current["source"].get(name) == "environment"]
+    if from_environment:
+        st.caption(f"The {' and the '.join(from_environment)} shown come from the server's environment "
+                   "(SURVEYCODER_LLM_*); saving stores them in this database.")
     from_env = current["key_source"] == "environment"
     api_key = st.text_input(
         "API key", type="password", key="settings_key",

@@ -70,3 +70,23 @@ def test_llm_needs_url_and_model(db_path):
     assert any("base URL" in e.value for e in at.error)
     assert os.environ.get("SURVEYCODER_ENGINE") != "llm"
     assert settings.engine_settings(db_path)["source"]["engine"] == "environment"  # nothing was saved
+
+
+def test_environment_defaults_are_shown_and_saved_to_the_database(db_path, monkeypatch):
+    monkeypatch.setenv("SURVEYCODER_ENGINE", "llm")
+    monkeypatch.setenv("SURVEYCODER_LLM_BASE_URL", "http://127.0.0.1:9/v1")
+    monkeypatch.setenv("SURVEYCODER_LLM_MODEL", "env-model")
+    monkeypatch.setenv("SURVEYCODER_LLM_API_KEY", "sk-env-key-123456789")
+    at = app("9_Settings")
+    assert at.radio(key="settings_engine").value == "llm"
+    assert at.text_input(key="settings_model").value == "env-model"
+    assert "SURVEYCODER_LLM_API_KEY" in at.text_input(key="settings_key").placeholder
+    assert any("come from the server's environment" in c.value for c in at.caption)
+    at.button(key="settings_save").click().run()
+    assert not at.exception
+    view = settings.engine_settings(db_path)
+    assert view["source"] == {"engine": "database", "llm_base_url": "database", "llm_model": "database",
+                              "llm_api_key": "environment"}  # the environment's key is not copied in
+    with store.session(db_path) as db:
+        assert store.rows(db, "SELECT name FROM settings WHERE name = 'llm_api_key'") == []
+    assert all(b.key != "settings_forget" for b in at.button)  # nothing stored to forget
