@@ -22,6 +22,7 @@ import logging
 import re
 import time
 import uuid
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -32,9 +33,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 
-from surveycoder_core.access import auth, idempotency, ratelimit
 from surveycoder_core.api.envelopes import envelope_response, ok
-from surveycoder_core.db.store import default_db_path, session
 from surveycoder_core.errors import (
     ERROR_STATUS,
     InvalidStateError,
@@ -42,8 +41,7 @@ from surveycoder_core.errors import (
     ValidationError,
     from_pydantic,
 )
-from surveycoder_core.jobs import queue as jobs
-from surveycoder_core.jobs import webhooks
+from surveycoder_core.service import access, projects, system
 
 log = logging.getLogger(__name__)
 
@@ -65,39 +63,6 @@ def _client(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
-def _admit(db_path: str, limiter: ratelimit.RateLimiter, raw_key: str | None,
-           client: str) -> tuple[dict[str, Any], ratelimit.Quota]:
-    """Check the key and count the request against its limit (one trip to the thread pool).
-
-    A failed key counts against the caller's address (guessing keys is rate limited too); the
-    error then carries that quota so the response still shows it.
-    """
-    try:
-        with session(db_path) as db:
-            key = auth.authenticate(db, raw_key)
-    except SurveyCoderError as err:
-        err.details["quota"] = limiter.hit(f"ip:{client}", ratelimit.anonymous_rpm())
-        raise
-    return key, limiter.hit(f"key:{key['id']}", int(key["org"]["rpm"]))
-
-
-def _idem_begin(db_path: str, key_id: str, idem_key: str, digest: str) -> Any:
-    with session(db_path) as db:
-        return idempotency.begin(db, key_id, idem_key, digest)
-
-
-def _idem_finish(db_path: str, key_id: str, idem_key: str, status: int, body: bytes,
-                 headers: dict[str, str]) -> None:
-    with session(db_path) as db:
-        # Keep answers worth replaying: not server errors (a retry must retry), not conflicts or rate
-        # limits (they depend on the moment), and only JSON (downloads are rebuilt on demand).
-        json_body = headers.get("content-type", "").startswith("application/json")
-        if status >= 500 or status in (409, 429) or not json_body:
-            idempotency.abandon(db, key_id, idem_key)
-        else:
-            idempotency.complete(db, key_id, idem_key, status, body.decode("utf-8"), headers)
-
-
 class ApiMiddleware(BaseHTTPMiddleware):
     """Request id, key, rate limit, scope and idempotency around every request."""
 
@@ -106,17 +71,19 @@ class ApiMiddleware(BaseHTTPMiddleware):
         request.state.request_id = rid
         request.state.api_key = None
         state = request.app.state
-        limiter: ratelimit.RateLimiter = state.limiter
-        quota: ratelimit.Quota | None = None
+        limiter: access.RateLimiter = state.limiter
+        quota: access.Quota | None = None
         extra: dict[str, str] = {}
         try:
             if request.url.path in PUBLIC_PATHS:
-                quota = await run_in_threadpool(limiter.peek, f"ip:{_client(request)}", ratelimit.anonymous_rpm())
+                quota = await run_in_threadpool(access.peek_anonymous, limiter, _client(request))
                 response = await call_next(request)
             else:
-                key, quota = await run_in_threadpool(_admit, state.db_path, limiter,
-                                                     request.headers.get("x-api-key"), _client(request))
-                auth.require_scope(key, auth.scope_for_method(request.method))
+                # The key check and the count against its limit: one trip to the thread pool.
+                key, quota = await run_in_threadpool(partial(access.admit, request.headers.get("x-api-key"),
+                                                             _client(request), limiter=limiter,
+                                                             db_path=state.db_path))
+                access.check_scope(key, request.method)
                 request.state.api_key = key
                 idem_key = request.headers.get("idempotency-key")
                 if idem_key is not None and request.method == "POST":
@@ -125,7 +92,7 @@ class ApiMiddleware(BaseHTTPMiddleware):
                 else:
                     response = await call_next(request)
         except SurveyCoderError as err:
-            if isinstance(err.details.get("quota"), ratelimit.Quota):
+            if isinstance(err.details.get("quota"), access.Quota):
                 quota = err.details["quota"]
             response = envelope_response(err, rid)
         except Exception:  # never a bare 500: the SDK parses every body as JSON
@@ -145,7 +112,8 @@ class ApiMiddleware(BaseHTTPMiddleware):
         deadline = time.monotonic() + IDEMPOTENCY_WAIT_SECONDS
         while True:
             try:
-                return await run_in_threadpool(_idem_begin, db_path, key_id, idem_key, digest)
+                return await run_in_threadpool(partial(access.begin_idempotent, key_id, idem_key, digest,
+                                                       db_path=db_path))
             except InvalidStateError:
                 if time.monotonic() >= deadline:
                     raise
@@ -155,20 +123,22 @@ class ApiMiddleware(BaseHTTPMiddleware):
                           idem_key: str) -> Response:
         db_path = request.app.state.db_path
         body = await request.body()
-        digest = idempotency.body_hash(request.method, request.url.path, body)
+        digest = access.request_digest(request.method, request.url.path, body)
         begun = await self._begin_or_wait(db_path, key_id, idem_key, digest)
-        if isinstance(begun, idempotency.Cached):
+        if isinstance(begun, access.Cached):
             headers = dict(begun.headers) | {"X-Idempotent-Replay": "true"}
             return Response(content=begun.body.encode("utf-8"), status_code=begun.status_code, headers=headers)
         try:
             response = await call_next(request)
             chunks = [chunk async for chunk in response.body_iterator]  # type: ignore[attr-defined]
         except BaseException:
-            await run_in_threadpool(_idem_finish, db_path, key_id, idem_key, 500, b"", {})
+            await run_in_threadpool(partial(access.finish_idempotent, key_id, idem_key, 500, b"", {},
+                                            db_path=db_path))
             raise
         content = b"".join(c if isinstance(c, bytes) else c.encode("utf-8") for c in chunks)
         headers = {k.lower(): v for k, v in response.headers.items()}
-        await run_in_threadpool(_idem_finish, db_path, key_id, idem_key, response.status_code, content, headers)
+        await run_in_threadpool(partial(access.finish_idempotent, key_id, idem_key, response.status_code, content,
+                                        headers, db_path=db_path))
         return Response(content=content, status_code=response.status_code, headers=dict(response.headers))
 
 
@@ -253,23 +223,17 @@ def create_app(db_path: str | Path | None = None, start_worker: bool = True) -> 
         routes_review as api_routes_review,
     )
 
-    resolved = str(db_path or default_db_path())
+    resolved = str(db_path or projects.default_db_path())
     app = FastAPI(
         title="SurveyCoder API (Survey Coder Pro compatible)", version=api_routes_meta.VERSION,
         description="Self-hosted coding of open-ended survey responses. Authenticate with the `x-api-key` header.",
         docs_url=None, redoc_url=None,  # FastAPI's pages load JS from a CDN: /docs is served offline instead
     )
     app.state.db_path = resolved
-    app.state.limiter = ratelimit.RateLimiter(resolved)  # counters in the database: shared by every process
+    app.state.limiter = access.rate_limiter(resolved)  # counters in the database: shared by every process
     app.state.started = time.time()
     app.state.start_worker = start_worker
-    app.state.worker = None
-    with session(resolved) as db:  # migrate now, not under the first request
-        idempotency.purge_expired(db)
-    webhooks.install()
-    webhooks.resume_pending(resolved)
-    if start_worker:
-        app.state.worker = jobs.ensure_worker(resolved)
+    app.state.worker = system.start_server(resolved, start_worker=start_worker)  # migrates now, not later
     app.add_middleware(ApiMiddleware)
     install_error_handlers(app)
     app.include_router(api_routes_code.router)

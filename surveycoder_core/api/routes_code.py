@@ -10,13 +10,11 @@ from fastapi.responses import JSONResponse
 from fastapi.security import APIKeyHeader
 
 from surveycoder_core import service
-from surveycoder_core.access import credits
 from surveycoder_core.api.envelopes import ok
 from surveycoder_core.api.models import JobEnvelope, JobListEnvelope, error_responses, shown_credits
-from surveycoder_core.db.store import session
-from surveycoder_core.errors import InvalidStateError, RateLimitedError
-from surveycoder_core.jobs import queue as jobs
 from surveycoder_core.schemas import ASYNC_THRESHOLD, CodeRequest, CodeResponseAsync, CodeResponseSync, JobStatus
+from surveycoder_core.service import access
+from surveycoder_core.service import jobs as job_service
 
 # Documents the header in /openapi.json; the check itself happens in the API middleware.
 api_key_header = APIKeyHeader(name="x-api-key", auto_error=False, description="scp_live_… or scp_test_… key")
@@ -45,21 +43,7 @@ def caller(request: Request) -> Caller:
 
 
 def credits_remaining(db_path: str, org_id: str) -> int:
-    with session(db_path) as db:
-        left = credits.balance(db, org_id)
-    return shown_credits(left)
-
-
-def _check_concurrent_jobs(c: Caller) -> None:
-    """Metered organisations run at most ``concurrent_jobs`` jobs at once (the unlimited one has no cap)."""
-    org = c.key["org"]
-    if org["unlimited"]:
-        return
-    with session(c.db_path) as db:
-        running = sum(len(jobs.list_jobs(db, c.org_id, status=s, limit=100)) for s in ("queued", "processing"))
-    if running >= int(org["concurrent_jobs"]):
-        raise RateLimitedError(f"Concurrent job limit reached: {org['concurrent_jobs']} jobs already queued or"
-                               " running for this organization", retry_after=10)
+    return shown_credits(access.credit_balance(org_id, db_path=db_path))
 
 
 @router.post(
@@ -70,7 +54,7 @@ def _check_concurrent_jobs(c: Caller) -> None:
 )
 def code(body: CodeRequest, c: Caller = Depends(caller)) -> JSONResponse:
     if len(body.responses) >= ASYNC_THRESHOLD:
-        _check_concurrent_jobs(c)
+        job_service.check_concurrent_jobs(c.key["org"], db_path=c.db_path)
         job = service.submit_code_job(body, db_path=c.db_path, org_id=c.org_id, api_key_id=c.key["id"],
                                       actor=c.actor)
         poll_url = f"/v2/jobs/{job['job_id']}"
@@ -87,20 +71,14 @@ def code(body: CodeRequest, c: Caller = Depends(caller)) -> JSONResponse:
 @router.get("/v2/jobs/{job_id}", summary="Job status, progress and result",
             responses={200: {"model": JobEnvelope}, **error_responses(401, 403, 404, 429, 500)})
 def get_job(job_id: str, c: Caller = Depends(caller)) -> JSONResponse:
-    with session(c.db_path) as db:
-        job = jobs.get_job(db, job_id, org_id=c.org_id)
+    job = job_service.get_job(job_id, org_id=c.org_id, db_path=c.db_path)
     return ok(c.request, job.model_dump(mode="json", exclude_none=True))
 
 
 @router.delete("/v2/jobs/{job_id}", summary="Cancel a job (it stops after the current batch)",
                responses={200: {"model": JobEnvelope}, **error_responses(401, 403, 404, 409, 429, 500)})
 def cancel_job(job_id: str, c: Caller = Depends(caller)) -> JSONResponse:
-    with session(c.db_path) as db:
-        job = jobs.get_job(db, job_id, org_id=c.org_id, with_result=False)
-        if job.status in ("completed", "failed"):
-            raise InvalidStateError(f"job {job_id} has already {job.status}; nothing to cancel")
-        jobs.cancel_job(db, job_id, actor=c.actor)
-        job = jobs.get_job(db, job_id, org_id=c.org_id, with_result=False)
+    job = job_service.cancel_job(job_id, org_id=c.org_id, actor=c.actor, db_path=c.db_path)
     return ok(c.request, job.model_dump(mode="json", exclude_none=True))
 
 
@@ -111,8 +89,7 @@ def list_jobs(
     status: JobStatus | None = Query(None),
     limit: int = Query(20, ge=1, le=100),
 ) -> JSONResponse:
-    with session(c.db_path) as db:
-        found = jobs.list_jobs(db, c.org_id, status=status, limit=limit)
+    found = job_service.list_jobs(org_id=c.org_id, status=status, limit=limit, db_path=c.db_path)
     data = [j.model_dump(mode="json", exclude_none=True) for j in found]
     return ok(c.request, data, count=len(data))
 

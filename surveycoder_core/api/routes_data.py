@@ -35,9 +35,9 @@ from surveycoder_core.api.models import (
 from surveycoder_core.api.routes_code import Caller, api_key_header, caller
 from surveycoder_core.db import projects
 from surveycoder_core.db.store import session
+from surveycoder_core.engines import get_engine
 from surveycoder_core.errors import NotFoundError
 from surveycoder_core.refinement import suggestions as refine
-from surveycoder_core.service.settings import build_engine
 
 if TYPE_CHECKING:
     from surveycoder_core.exports.model import ExportOptions, ExportQuestion
@@ -119,7 +119,7 @@ def refinement_suggestions(body: SuggestionsIn, c: Caller = Depends(caller)) -> 
     with owned_question(c, body) as db:
         cached = bool(refine.list_suggestions(db, body.question_id, "pending")) and not body.force
         # Refinement is free (codebook work is never charged), force=True included.
-        found = refine.generate_suggestions(db, body.question_id, build_engine(c.db_path), force=body.force,
+        found = refine.generate_suggestions(db, body.question_id, get_engine(db_path=c.db_path), force=body.force,
                                             actor=c.actor)
         summary = refine.suggestion_summary(db, body.question_id)
     data = {"project_id": body.project_id, "question_id": body.question_id, "cached": cached,

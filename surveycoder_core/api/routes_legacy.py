@@ -18,7 +18,6 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError as PydanticValidationError
 
 from surveycoder_core import service
-from surveycoder_core.access import credits
 from surveycoder_core.api.envelopes import ok
 from surveycoder_core.api.models import (
     DataEnvelope,
@@ -29,12 +28,10 @@ from surveycoder_core.api.models import (
     shown_credits,
 )
 from surveycoder_core.api.routes_code import Caller, api_key_header, caller, credits_remaining
-from surveycoder_core.api.routes_data import owned_question
-from surveycoder_core.db import projects
-from surveycoder_core.db.store import session
 from surveycoder_core.errors import from_pydantic
-from surveycoder_core.ingest import ingest_responses
 from surveycoder_core.schemas import CodeRequest, CodeResultData, ResponseIn
+from surveycoder_core.service import access
+from surveycoder_core.service import projects as project_service
 
 router = APIRouter(dependencies=[Depends(api_key_header)])
 
@@ -91,27 +88,13 @@ def code_v1(body: LegacyCodeIn, c: Caller = Depends(caller)) -> JSONResponse:
 def estimate(body: EstimateIn, c: Caller = Depends(caller)) -> JSONResponse:
     answers = [r if isinstance(r, ResponseIn) else ResponseIn(id=f"r{i}", text=r)
                for i, r in enumerate(body.responses, start=1)]
-    ingest = ingest_responses(answers)  # the same cleaning, junk filter and dedup as coding
-    needed = len(ingest.unique)
-    with session(c.db_path) as db:
-        left = credits.balance(db, c.org_id)
-    codable = ingest.codable_count
-    data = {"responses": len(answers), "codable": codable, "no_data": len(answers) - codable,
-            "duplicates": codable - needed, "credits_needed": needed,
-            "credits_remaining": shown_credits(left), "unlimited": left is None,
-            "sufficient": left is None or left >= needed}
+    data = access.estimate_credits(answers, c.org_id, db_path=c.db_path)  # the same cleaning and dedup as coding
+    data["credits_remaining"] = shown_credits(data["credits_remaining"])
     return ok(c.request, data)
 
 
 def question_state(c: Caller, project_id: str, question_id: str) -> dict[str, Any]:
-    with owned_question(c, QuestionRef(project_id=project_id, question_id=question_id)) as db:
-        q = projects.get_question(db, question_id, project_id=project_id)
-        summary = projects.question_summary(db, question_id)
-    return {"id": q["id"], "project_id": project_id, "text": q["text"], "status": q["status"],
-            "coding_type": q["coding_type"], "language": q["language"], "has_codebook": summary["code_count"] > 0,
-            "code_count": summary["code_count"], "response_count": summary["response_count"],
-            "coded_count": summary["coded"], "uncoded_count": summary["uncoded"], "pending_count": summary["pending"],
-            "no_data_count": summary["no_data"], "credits_used": int(q["credits_used"] or 0)}
+    return project_service.question_state(project_id, question_id, org_id=c.org_id, db_path=c.db_path)
 
 
 @router.get("/v1/projects/{project_id}/questions/{question_id}",

@@ -11,7 +11,6 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
 from surveycoder_core import config
-from surveycoder_core.access import credits
 from surveycoder_core.api.envelopes import ok
 from surveycoder_core.api.models import (
     DataEnvelope,
@@ -23,10 +22,10 @@ from surveycoder_core.api.models import (
     shown_credits,
 )
 from surveycoder_core.api.routes_code import Caller, api_key_header, caller
-from surveycoder_core.db.store import now, session
 from surveycoder_core.errors import doc_url
-from surveycoder_core.jobs import webhooks
 from surveycoder_core.schemas import API_VERSION
+from surveycoder_core.service import access, system
+from surveycoder_core.service import jobs as job_service
 from surveycoder_core.service.settings import engine_settings
 
 try:
@@ -42,9 +41,7 @@ keyed = [Depends(api_key_header)]
             responses={200: {"model": UsageEnvelope}, **error_responses(401, 403, 429, 500)})
 def usage(c: Caller = Depends(caller)) -> JSONResponse:
     org = c.key["org"]
-    with session(c.db_path) as db:
-        left = credits.balance(db, c.org_id)
-        spent = credits.used(db, c.org_id)
+    left, spent = access.credit_usage(c.org_id, db_path=c.db_path)
     remaining = shown_credits(left)
     data = {"plan": org["plan"], "credits_remaining": remaining, "credits_monthly": int(org["credits_monthly"]),
             "is_trial": bool(org["is_trial"]),
@@ -71,8 +68,7 @@ def health(request: Request) -> JSONResponse:
     state = request.app.state
 
     def database() -> tuple[str, str | None]:
-        with session(state.db_path) as db:
-            credits.get_org(db, credits.DEFAULT_ORG)
+        system.check_database(db_path=state.db_path)
         return "ok", None
 
     def queue() -> tuple[str, str | None]:
@@ -88,7 +84,7 @@ def health(request: Request) -> JSONResponse:
 
     deps = {"database": _dependency(database), "queue": _dependency(queue), "llm": _dependency(llm)}
     degraded = [name for name, d in deps.items() if d["status"] == "error"]
-    data = {"status": "degraded" if degraded else "healthy", "timestamp": now(), "version": VERSION,
+    data = {"status": "degraded" if degraded else "healthy", "timestamp": system.now(), "version": VERSION,
             "uptime_seconds": round(time.time() - state.started, 1),
             "environment": config.environment(), "dependencies": deps}
     body: dict[str, Any] = {"success": not degraded, "data": data,
@@ -105,21 +101,21 @@ def health(request: Request) -> JSONResponse:
 @router.post("/v2/webhooks", summary="Register a webhook (the secret is shown once)", dependencies=keyed,
              status_code=201, responses={201: {"model": DataEnvelope}, **error_responses(401, 403, 422, 429, 500)})
 def create_webhook(body: WebhookIn, c: Caller = Depends(caller)) -> JSONResponse:
-    data = webhooks.create_webhook(c.db_path, c.org_id, body.url, body.events)
+    data = job_service.create_webhook(body.url, body.events, org_id=c.org_id, db_path=c.db_path)
     return ok(c.request, data, status_code=201)
 
 
 @router.get("/v2/webhooks", summary="List webhooks", dependencies=keyed,
             responses={200: {"model": ListEnvelope}, **error_responses(401, 403, 429, 500)})
 def list_webhooks(c: Caller = Depends(caller)) -> JSONResponse:
-    data = webhooks.list_webhooks(c.db_path, c.org_id)
+    data = job_service.list_webhooks(org_id=c.org_id, db_path=c.db_path)
     return ok(c.request, data, count=len(data))
 
 
 @router.delete("/v2/webhooks/{webhook_id}", summary="Delete a webhook", dependencies=keyed,
                responses={200: {"model": DataEnvelope}, **error_responses(401, 403, 404, 429, 500)})
 def delete_webhook(webhook_id: str, c: Caller = Depends(caller)) -> JSONResponse:
-    webhooks.delete_webhook(c.db_path, c.org_id, webhook_id)
+    job_service.delete_webhook(webhook_id, org_id=c.org_id, db_path=c.db_path)
     return ok(c.request, {"id": webhook_id, "deleted": True})
 
 

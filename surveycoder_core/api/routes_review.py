@@ -4,7 +4,7 @@
 concurrency on the response's ``version``), ``/agreement`` (engine against reviewers) and ``/recode``
 (recode the unreviewed answers, learning from the decisions). Each takes ``project_id`` and
 ``question_id`` in the body and answers with the seed's envelope; each is a thin call into the
-review use cases (``service_review``), which the CLI's ``surveycoder review`` calls too.
+review use cases (``service.review``), which the CLI's ``surveycoder review`` calls too.
 """
 
 from __future__ import annotations

@@ -47,7 +47,7 @@ def _load_request(args: argparse.Namespace) -> tuple[Any, bool]:
         if isinstance(body, list):
             body = {"responses": body}
     else:
-        from surveycoder_core.io.readers import guess_columns, read_table, table_to_responses
+        from surveycoder_core.service.upload import guess_columns, read_table, table_to_responses
 
         table = read_table(data, path.name, sheet=args.sheet)
         guessed_id, guessed_text = guess_columns(table.frame)
@@ -61,7 +61,7 @@ def _load_request(args: argparse.Namespace) -> tuple[Any, bool]:
         if value:
             body[key] = value
     if args.codebook:
-        from surveycoder_core.io.codebook_files import read_codebook
+        from surveycoder_core.service.upload import read_codebook
 
         cb_path = Path(args.codebook)
         body["codebook"] = read_codebook(cb_path.read_bytes(), cb_path.name).model_dump()
@@ -78,9 +78,8 @@ def _load_request(args: argparse.Namespace) -> tuple[Any, bool]:
 
 def _training_codebook(args: argparse.Namespace, given: Any) -> Any:
     """The codebook (with every coded answer as an example) from the ``--train`` table."""
-    from surveycoder_core.io.coded_wave import read_coded_table
-    from surveycoder_core.io.readers import guess_columns, read_table
     from surveycoder_core.schemas import CodebookIn
+    from surveycoder_core.service.upload import guess_columns, read_coded_table, read_table
 
     path = Path(args.train)
     if not path.exists():
@@ -103,12 +102,10 @@ def _training_codebook(args: argparse.Namespace, given: Any) -> Any:
 
 def cmd_code(args: argparse.Namespace) -> int:
     from surveycoder_core.service import code_request
-    from surveycoder_core.service.settings import build_engine
 
     try:
         request, from_table = _load_request(args)
-        engine = build_engine(args.db, name=args.engine)
-        result = code_request(request, db_path=args.db, engine=engine, actor="cli", source="cli",
+        result = code_request(request, db_path=args.db, engine=args.engine, actor="cli", source="cli",
                               truncate_long=from_table, progress=progress_printer())
         text = result.model_dump_json(indent=2)
     except SurveyCoderError as err:
@@ -137,36 +134,35 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from surveycoder_core.jobs import webhooks
-    from surveycoder_core.jobs.queue import Worker
+    from surveycoder_core.service.jobs import run_worker
 
-    webhooks.install()  # jobs this process finishes must notify webhooks too
-    worker = Worker(args.db)
-    print(f"worker {worker.worker_id} polling {args.db or 'the default database'}", file=sys.stderr)
+    def announce(worker_id: str) -> None:
+        print(f"worker {worker_id} polling {args.db or 'the default database'}", file=sys.stderr)
+
     try:
-        worker.run()
+        run_worker(db_path=args.db, announce=announce)  # webhooks are told when its jobs end
     except KeyboardInterrupt:
         return 0
     return 0
 
 
 def cmd_keys(args: argparse.Namespace) -> int:
-    from surveycoder_core.access import auth
+    from surveycoder_core.service import access
 
     try:
         if args.keys_command == "create":
             scopes = [s.strip() for s in args.scopes.split(",") if s.strip()]
-            created = auth.create_key(name=args.name, scopes=scopes, credits=args.credits, db_path=args.db,
+            created = access.create_key(name=args.name, scopes=scopes, credits=args.credits, db_path=args.db,
                                       test=args.test, expires_days=args.expires_days)
             print(f"key id {created['id']} for organisation {created['org_id']} (scopes {','.join(scopes)});"
                   " shown once, store it now:")
             print(created["key"])
         elif args.keys_command == "list":
-            for k in auth.list_keys(db_path=args.db):
+            for k in access.list_keys(db_path=args.db):
                 state = "revoked" if k.get("revoked_at") else "active"
                 print(f"{k['id']}\t{k['prefix']}…\t{k['name']}\t{k['scopes']}\t{state}\texpires {k.get('expires_at')}")
         elif args.keys_command == "revoke":
-            auth.revoke_key(args.key_id, db_path=args.db)
+            access.revoke_key(args.key_id, db_path=args.db)
             print(f"revoked {args.key_id}")
     except SurveyCoderError as err:
         print(json.dumps(err.envelope(), indent=2))
@@ -175,16 +171,15 @@ def cmd_keys(args: argparse.Namespace) -> int:
 
 
 def cmd_eval(args: argparse.Namespace) -> int:
-    from surveycoder_core.evaluation import evaluate_dataset, format_report
+    from surveycoder_core.service.evaluation import evaluation_report
 
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
-    report = evaluate_dataset(Path(args.dataset_dir), modes=modes, limit=args.limit)
-    print(format_report(report))
+    print(evaluation_report(Path(args.dataset_dir), modes=modes, limit=args.limit))
     return 0
 
 
 def cmd_sample(args: argparse.Namespace) -> int:
-    from surveycoder_core.io.sample import sample_request
+    from surveycoder_core.service.projects import sample_request
 
     text = json.dumps(sample_request().model_dump(exclude_none=True), indent=2)
     if args.out:

@@ -5,7 +5,7 @@
     surveycoder review agreement PROJECT [--question QID] [--audit]
     surveycoder review recode PROJECT [--question QID] [--job]
 
-The same use cases as the API's ``/v2/review/*`` (``service_review``). ``--question`` may be left out
+The same use cases as the API's ``/v2/review/*`` (``service.review``). ``--question`` may be left out
 when the project has one question. A decision on a stale ``--version`` exits 1 with ``INVALID_STATE``
 naming who decided the response and when.
 """

@@ -100,6 +100,22 @@ def write(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
 
 
 @contextmanager
+def snapshot(db: sqlite_utils.Database) -> Iterator[sqlite_utils.Database]:
+    """One read transaction: every read inside sees the same state of the database (a writer's commit
+    in between is not half seen). Reads only: a write inside would need the lock it does not hold."""
+    conn = db.conn
+    if conn.in_transaction:
+        yield db
+        return
+    conn.execute("BEGIN")
+    try:
+        yield db
+    finally:
+        if conn.in_transaction:
+            conn.execute("COMMIT")
+
+
+@contextmanager
 def session(path: str | Path | None = None) -> Iterator[sqlite_utils.Database]:
     """Open a connection for one unit of work and always close it."""
     db = open_db(path)

@@ -78,7 +78,7 @@ def code_request(
     request: CodeRequest,
     *,
     db_path: str | Path | None = None,
-    engine: Engine | None = None,
+    engine: Engine | str | None = None,
     org_id: str = credits.DEFAULT_ORG,
     actor: str = "api",
     source: str = "api",
@@ -87,7 +87,8 @@ def code_request(
 ) -> CodeResponseSync:
     """POST /v2/code, run inline whatever the size (the API sends ≥ 50 to a job instead)."""
     ingest = ingest_responses(request.responses, truncate_long=truncate_long)  # nothing written yet
-    engine = engine or get_engine(db_path=db_path)
+    if engine is None or isinstance(engine, str):  # the default engine, or one named (the CLI's --engine)
+        engine = get_engine(engine, db_path=db_path)
     with session(db_path) as db:
         credits.require(db, org_id, len(ingest.unique))
         project_id, question_id = _store_request(db, request, ingest, org_id=org_id, actor=actor, source=source)
