@@ -3,7 +3,9 @@
 import streamlit as st
 
 from pages import _ui
+from surveycoder_core import config
 
+config.limit_native_threads()  # the page runs and the in-process job worker: one native thread each
 st.set_page_config(page_title="SurveyCoder", page_icon="🗂️", layout="wide")
 
 PAGES = {

@@ -7,13 +7,13 @@ model is loaded once per process (a lock makes concurrent first calls safe).
 
 from __future__ import annotations
 
-import os
 import threading
 from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 
+from . import config
 from .engines.base import EmbeddingCache
 from .errors import EngineError
 
@@ -77,7 +77,7 @@ class Embedder:
     """Unit-length float32 sentence vectors, with an optional persistent cache keyed by text."""
 
     def __init__(self, spec: str | None = None, cache: EmbeddingCache | None = None) -> None:
-        spec = spec if spec is not None else os.environ.get(ENV_EMBEDDER) or None
+        spec = spec if spec is not None else config.embedder()
         self.spec = spec
         self.cache = cache
         self.model_name = WORDLLAMA if not spec else f"st:{Path(spec).name}"

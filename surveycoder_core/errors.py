@@ -24,9 +24,13 @@ Tree::
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .schemas import ErrorBody, ErrorEnvelope
+
+if TYPE_CHECKING:
+    import pydantic
+    from fastapi.exceptions import RequestValidationError
 
 DOC_BASE = "https://docs.surveycoder.io/errors/"
 
@@ -143,8 +147,12 @@ class StorageError(SurveyCoderError):
     default_code = "DB_ERROR"
 
 
-def from_pydantic(exc: Any) -> ValidationError:
-    """Turn a pydantic ValidationError into ours, naming the field that failed."""
+def from_pydantic(exc: pydantic.ValidationError | RequestValidationError) -> ValidationError:
+    """Turn a pydantic ValidationError (or FastAPI's request one) into ours, naming the field that failed.
+
+    Only for those: callers catch ``pydantic.ValidationError``, never ``Exception`` (any other error
+    has no ``errors()`` and is a bug to surface, not a 422).
+    """
     parts = []
     for err in exc.errors()[:5]:
         loc = ".".join(str(p) for p in err.get("loc", ()) if p != "body")

@@ -9,7 +9,6 @@ response not yet coded and never charges a response twice.
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Sequence
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -17,6 +16,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import sqlite_utils
 
+from . import config
 from .answer_forms import is_catch_all
 from surveycoder_core.db.codebooks import code_specs, has_codebook, no_code_examples, save_drafts
 from surveycoder_core.access.credits import charge
@@ -93,7 +93,7 @@ def generate_codebook_stage(db: sqlite_utils.Database, question_id: str, engine:
 
 def batch_size_setting() -> int:
     """Responses per checkpoint: ``SURVEYCODER_BATCH_SIZE`` or :data:`BATCH_SIZE`."""
-    return max(1, int(os.environ.get("SURVEYCODER_BATCH_SIZE") or BATCH_SIZE))
+    return config.batch_size(BATCH_SIZE)
 
 
 def central_examples(engine: Engine, texts: Sequence[str], drafts: Sequence[DraftCode],

@@ -7,7 +7,7 @@ pipeline page names (``needs_review``, ``review_reason``) and our own additions 
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -16,12 +16,26 @@ MAX_RESPONSES = 10_000
 MAX_VERBATIM_CHARS = 2_000
 ASYNC_THRESHOLD = 50
 
+# The contract's literals, written once: models, API bodies, argparse choices and checks use these
+# (or the tuples of their values below).
 CodingType = Literal["qualitative", "entity", "qualitative_topics"]
+#: POST /v2/projects: the documented enum for projects (no ``qualitative_topics``).
+ProjectCodingType = Literal["qualitative", "entity"]
 Sentiment = Literal["Positive", "Negative", "Neutral", "Mixed"]
 Confidence = Literal["high", "medium", "low"]
 ResponseStatus = Literal["coded", "uncoded", "no_data"]
 JobStatus = Literal["queued", "processing", "completed", "failed"]
 JobType = Literal["codebook_generation", "auto_coding", "one_call"]
+ExportLayout = Literal["wide_by_question", "columns_by_mention", "binary_dummy", "one_row_per_code"]
+#: flagged: what the engine flagged; audit: the random audit sample; all: every codable response.
+ReviewQueue = Literal["flagged", "audit", "all"]
+AgreementQueue = Literal["all", "audit"]
+ReviewDecision = Literal["accepted", "corrected"]
+
+CODING_TYPES: tuple[str, ...] = get_args(CodingType)
+JOB_STATUSES: tuple[str, ...] = get_args(JobStatus)
+EXPORT_LAYOUTS: tuple[str, ...] = get_args(ExportLayout)
+REVIEW_QUEUES: tuple[str, ...] = get_args(ReviewQueue)
 
 #: Stable machine tokens for ``review_reason``; ``review_note`` carries the plain words.
 REVIEW_REASONS = (
@@ -33,7 +47,7 @@ REVIEW_REASONS = (
     "possible_duplicate_conflict",
 )
 
-SENTIMENTS: tuple[str, ...] = ("Positive", "Negative", "Neutral", "Mixed")
+SENTIMENTS: tuple[str, ...] = get_args(Sentiment)
 
 
 def normalise_sentiment(value: Any) -> str:

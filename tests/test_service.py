@@ -208,3 +208,14 @@ def test_json_export_is_the_api_envelope(db_path: Path, engine) -> None:
     body = json.loads(export_json(service.get_result(data.question_id, db_path=db_path)))
     assert body["success"] is True and body["meta"]["mode"] == "sync"
     assert body["data"] == json.loads(data.model_dump_json())
+
+
+def test_only_pydantic_errors_become_validation_errors(db_path: Path) -> None:
+    with pytest.raises(ValidationError) as exc:
+        service.import_question(db_path=db_path, responses=[{"id": "", "text": "x"}], project_name="p")
+    assert exc.value.code == "VALIDATION_ERROR" and "responses.0.id" in exc.value.message
+    # Anything else is a caller's bug and keeps its own type and message. It used to reach
+    # from_pydantic, which broke on it: "AttributeError: 'TypeError' object has no attribute 'errors'".
+    with pytest.raises(TypeError, match="not iterable"):
+        service.import_question(db_path=db_path, responses=None, project_name="p")  # type: ignore[arg-type]
+    assert _count(db_path, "projects") == 0

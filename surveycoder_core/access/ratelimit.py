@@ -19,7 +19,6 @@ connections only, 0.6 ms with this one kept open).
 from __future__ import annotations
 
 import math
-import os
 import threading
 import time
 from dataclasses import dataclass
@@ -27,6 +26,7 @@ from pathlib import Path
 
 import sqlite_utils
 
+from surveycoder_core import config
 from surveycoder_core.db.store import one, open_db, write
 from surveycoder_core.errors import RateLimitedError
 
@@ -35,7 +35,7 @@ WINDOW_SECONDS = 60
 
 def anonymous_rpm() -> int:
     """Limit for requests that carry no valid key (per client address)."""
-    return int(os.environ.get("SURVEYCODER_ANON_RPM", "600"))
+    return config.anonymous_rpm()
 
 
 @dataclass

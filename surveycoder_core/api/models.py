@@ -11,9 +11,18 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 
 from surveycoder_core.errors import ERROR_STATUS
-from surveycoder_core.schemas import ErrorBody, ErrorEnvelope, Job, Meta, ResponseIn
+from surveycoder_core.schemas import (
+    CodingType,
+    ErrorBody,
+    ErrorEnvelope,
+    ExportLayout,
+    Job,
+    Meta,
+    ProjectCodingType,
+    ResponseIn,
+)
 
-Layout = Literal["wide_by_question", "columns_by_mention", "binary_dummy", "one_row_per_code"]
+Layout = ExportLayout
 ResolveAction = Literal["create_new", "assign_existing", "merge", "dismiss"]
 #: Upstream's "unlimited": self-hosted default organisation has no meter; a big int keeps client arithmetic working.
 UNLIMITED_CREDITS = 999_999_999
@@ -87,7 +96,7 @@ class ProjectIn(_Body):
 
     name: str = Field(min_length=1, max_length=200)
     language: str = Field(default="en", min_length=2, max_length=12)
-    coding_type: Literal["qualitative", "entity"] = "qualitative"
+    coding_type: ProjectCodingType = "qualitative"
     objective: str | None = Field(default=None, max_length=2000)
 
 
@@ -102,7 +111,7 @@ class LegacyCodeIn(_Body):
     question: str | None = Field(default=None, max_length=2000)
     responses: list[str] = Field(min_length=1, max_length=10_000)
     codebook: list[LegacyCodeItem] | None = None
-    coding_type: Literal["qualitative", "entity", "qualitative_topics"] = "qualitative"
+    coding_type: CodingType = "qualitative"
     language: str = "en"
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
@@ -12,7 +12,7 @@ from fastapi.security import APIKeyHeader
 from surveycoder_core import service
 from surveycoder_core.api.envelopes import ok
 from surveycoder_core.api.models import JobEnvelope, JobListEnvelope, error_responses, shown_credits
-from surveycoder_core.schemas import ASYNC_THRESHOLD, CodeRequest, CodeResponseAsync, CodeResponseSync
+from surveycoder_core.schemas import ASYNC_THRESHOLD, CodeRequest, CodeResponseAsync, CodeResponseSync, JobStatus
 from surveycoder_core.service import access
 from surveycoder_core.service import jobs as job_service
 
@@ -86,7 +86,7 @@ def cancel_job(job_id: str, c: Caller = Depends(caller)) -> JSONResponse:
             responses={200: {"model": JobListEnvelope}, **error_responses(401, 403, 422, 429, 500)})
 def list_jobs(
     c: Caller = Depends(caller),
-    status: Literal["queued", "processing", "completed", "failed"] | None = Query(None),
+    status: JobStatus | None = Query(None),
     limit: int = Query(20, ge=1, le=100),
 ) -> JSONResponse:
     found = job_service.list_jobs(org_id=c.org_id, status=status, limit=limit, db_path=c.db_path)

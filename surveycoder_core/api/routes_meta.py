@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import os
 import time
 from importlib import metadata
 from typing import Any
@@ -11,6 +10,7 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 
+from surveycoder_core import config
 from surveycoder_core.api.envelopes import ok
 from surveycoder_core.api.models import (
     DataEnvelope,
@@ -26,6 +26,7 @@ from surveycoder_core.errors import doc_url
 from surveycoder_core.schemas import API_VERSION
 from surveycoder_core.service import access, system
 from surveycoder_core.service import jobs as job_service
+from surveycoder_core.service.settings import engine_settings
 
 try:
     VERSION = metadata.version("surveycoder-selfhosted")
@@ -77,7 +78,7 @@ def health(request: Request) -> JSONResponse:
         return ("ok", None) if worker is not None and worker.is_alive() else ("error", "worker thread is not running")
 
     def llm() -> tuple[str, str | None]:
-        if os.environ.get("SURVEYCODER_LLM_BASE_URL"):
+        if engine_settings(state.db_path)["llm_base_url"]:  # the database's setting, else the environment's
             return "ok", None
         return "unavailable", "no LLM configured; the offline embedded engine codes"
 
@@ -85,7 +86,7 @@ def health(request: Request) -> JSONResponse:
     degraded = [name for name, d in deps.items() if d["status"] == "error"]
     data = {"status": "degraded" if degraded else "healthy", "timestamp": system.now(), "version": VERSION,
             "uptime_seconds": round(time.time() - state.started, 1),
-            "environment": os.environ.get("SURVEYCODER_ENV", "development"), "dependencies": deps}
+            "environment": config.environment(), "dependencies": deps}
     body: dict[str, Any] = {"success": not degraded, "data": data,
                             "meta": {"api_version": API_VERSION, "request_id": request.state.request_id}}
     if degraded:

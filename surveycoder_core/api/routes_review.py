@@ -19,7 +19,15 @@ from surveycoder_core import service
 from surveycoder_core.api.envelopes import ok
 from surveycoder_core.api.models import QuestionRef, error_responses
 from surveycoder_core.api.routes_code import Caller, api_key_header, caller
-from surveycoder_core.schemas import Confidence, Meta, ResponseStatus, Sentiment
+from surveycoder_core.schemas import (
+    AgreementQueue,
+    Confidence,
+    Meta,
+    ResponseStatus,
+    ReviewDecision,
+    ReviewQueue,
+    Sentiment,
+)
 
 router = APIRouter(dependencies=[Depends(api_key_header)])
 
@@ -27,7 +35,7 @@ router = APIRouter(dependencies=[Depends(api_key_header)])
 
 
 class ReviewQueueIn(QuestionRef):
-    queue: Literal["flagged", "audit", "all"] = Field(
+    queue: ReviewQueue = Field(
         "flagged", description="flagged: what the engine flagged, not yet decided; audit: the question's random "
                                "audit sample, not yet decided; all: every codable response")
     limit: int = Field(50, ge=1, le=1000)
@@ -61,7 +69,7 @@ class ReviewDecideIn(QuestionRef):
 
 
 class ReviewAgreementIn(QuestionRef):
-    queue: Literal["all", "audit"] = Field("all", description="all reviewed responses, or the audit sample's")
+    queue: AgreementQueue = Field("all", description="all reviewed responses, or the audit sample's")
 
 
 class ReviewRecodeIn(QuestionRef):
@@ -115,7 +123,7 @@ class ReviewDecisionOut(BaseModel):
     project_id: str
     question_id: str
     response_id: str
-    decision: Literal["accepted", "corrected"]
+    decision: ReviewDecision
     status: ResponseStatus
     codes: list[DecisionCodeOut]
     reviewed: bool

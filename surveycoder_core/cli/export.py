@@ -16,8 +16,7 @@ from typing import Any
 
 from surveycoder_core.cli.output import add_output_flags, emit, fail
 from surveycoder_core.errors import SurveyCoderError, ValidationError
-
-LAYOUTS = ("wide_by_question", "columns_by_mention", "binary_dummy", "one_row_per_code")
+from surveycoder_core.schemas import EXPORT_LAYOUTS as LAYOUTS
 
 
 def _project_rows(data: list[dict[str, Any]]) -> tuple[list[str], list[list[Any]]]:

@@ -24,8 +24,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pydantic
+
 from surveycoder_core.cli.output import progress_printer
 from surveycoder_core.errors import SurveyCoderError, ValidationError, from_pydantic
+from surveycoder_core.schemas import CODING_TYPES
 
 
 def _load_request(args: argparse.Namespace) -> tuple[Any, bool]:
@@ -66,7 +69,7 @@ def _load_request(args: argparse.Namespace) -> tuple[Any, bool]:
         body["codebook"] = _training_codebook(args, body.get("codebook")).model_dump()
     try:
         request = CodeRequest.model_validate(body)
-    except Exception as exc:
+    except pydantic.ValidationError as exc:
         raise from_pydantic(exc) from exc
     if request.codebook is not None and not isinstance(request.codebook, CodebookIn):  # pragma: no cover
         raise ValidationError("codebook has the wrong shape")
@@ -88,7 +91,7 @@ def _training_codebook(args: argparse.Namespace, given: Any) -> Any:
         raise ValidationError(f"could not tell which column of {path.name} holds the text; pass --train-text-column")
     try:
         codebook = CodebookIn.model_validate(given) if given is not None else None
-    except Exception as exc:
+    except pydantic.ValidationError as exc:
         raise from_pydantic(exc) from exc
     coded = read_coded_table(frame, args.train_id_column or guessed_id, text_col, codebook=codebook)
     counts = coded.training_counts()
@@ -117,12 +120,12 @@ def cmd_code(args: argparse.Namespace) -> int:
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
-    import os
-
     import uvicorn
 
+    from surveycoder_core import config
+
     if args.db:
-        os.environ["SURVEYCODER_DB"] = str(args.db)
+        config.set_db(args.db)
     from surveycoder_core.api.app import create_app
 
     app = create_app(db_path=args.db, start_worker=not args.no_worker)
@@ -205,7 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
                       "checked against --codebook) and every coded answer teaches the engine")
     code.add_argument("--train-id-column", help="--train table: the column with respondent ids (default: guessed)")
     code.add_argument("--train-text-column", help="--train table: the column with the verbatims (default: guessed)")
-    code.add_argument("--coding-type", choices=["qualitative", "entity", "qualitative_topics"])
+    code.add_argument("--coding-type", choices=CODING_TYPES)
     code.add_argument("--language", help="ISO 639-1 code of the responses (default en)")
     code.add_argument("--question", dest="question_text", help="the survey question")
     code.add_argument("--project-name", help="name of the project created")
@@ -258,6 +261,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    from surveycoder_core import config
+
+    # Before numpy loads: every command (serve's requests and worker thread, a worker, code, eval) runs
+    # numpy and scikit-learn with one native thread per caller; on 2 cores their default pools fight.
+    config.limit_native_threads()
     args = build_parser().parse_args(argv)
     return int(args.func(args) or 0)
 

@@ -15,8 +15,6 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from tabulate import tabulate
-
 from surveycoder_core.errors import SurveyCoderError
 
 TEXT_WIDTH = 60  # characters of a verbatim shown in a table cell
@@ -57,6 +55,8 @@ def emit(args: argparse.Namespace, data: Any, as_rows: Rows, footer: str | None 
         return 0
     headers, rows = as_rows(data)
     cells = [[safe_cell(v) for v in row] for row in rows]
+    from tabulate import tabulate  # only when a table is printed: keeps --help and JSON output quick
+
     print(tabulate(cells, headers=headers, tablefmt="simple") if cells else "(none)")
     if footer:
         print(safe_cell(footer))

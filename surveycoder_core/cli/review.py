@@ -18,7 +18,7 @@ from typing import Any
 
 from surveycoder_core.cli.output import TEXT_WIDTH, add_output_flags, emit, fail, number, progress_printer, safe_cell
 from surveycoder_core.errors import SurveyCoderError, ValidationError
-from surveycoder_core.schemas import SENTIMENTS
+from surveycoder_core.schemas import REVIEW_QUEUES, SENTIMENTS
 
 
 def default_reviewer() -> str:
@@ -131,7 +131,7 @@ def add_parsers(sub: Any) -> None:
                       description="Responses to review with their codes, flag reason and version (pass the "
                                   "version to `review decide`).")
     _common(q)
-    q.add_argument("--queue", choices=["flagged", "audit", "all"], default="flagged",
+    q.add_argument("--queue", choices=REVIEW_QUEUES, default="flagged",
                    help="flagged (default): what the engine flagged, not yet decided; audit: the random audit "
                         "sample; all: every codable response")
     q.add_argument("--limit", type=int, default=50, help="at most this many responses (default 50)")

@@ -302,6 +302,16 @@ def add_no_code_examples(db: sqlite_utils.Database) -> None:
     db.conn.execute("ALTER TABLE questions ADD COLUMN no_code_examples TEXT")
 
 
+@migration(6)
+def add_settings(db: sqlite_utils.Database) -> None:
+    # This database's engine settings (engine, LLM base URL, model, key): the Settings page writes them, and
+    # every engine built for the database reads them; an unset one falls back to its SURVEYCODER_* variable.
+    db.conn.execute(
+        "CREATE TABLE settings (name TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL,"
+        " updated_by TEXT)"
+    )
+
+
 def run_script(db: sqlite_utils.Database, script: str) -> None:
     """Run DDL statement by statement: ``executescript`` would COMMIT the open transaction."""
     for statement in script.split(";"):

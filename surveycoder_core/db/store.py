@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import secrets
 import sqlite3
 import threading
@@ -25,6 +24,7 @@ from typing import Any
 import numpy as np
 import sqlite_utils
 
+from surveycoder_core import config
 from surveycoder_core.db.migrations import apply_migrations
 from surveycoder_core.errors import NotFoundError, StorageError
 
@@ -34,7 +34,7 @@ _migrate_lock = threading.Lock()
 
 
 def default_db_path() -> str:
-    return os.environ.get("SURVEYCODER_DB", DEFAULT_DB)
+    return config.db_path()
 
 
 def open_db(path: str | Path | None = None) -> sqlite_utils.Database:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from ..errors import EngineError
@@ -12,22 +11,28 @@ ENGINE_NAMES = ("embedded", "llm")
 
 
 def get_engine(name: str | None = None, db_path: str | Path | None = None) -> Engine:
-    """The engine to use: ``name``, else ``SURVEYCODER_ENGINE``, else embedded.
+    """The engine to use: ``name``, else the database's setting (default ``SURVEYCODER_ENGINE``), else embedded.
+
+    The one place an engine is built from settings: the LLM engine takes its endpoint, model and key
+    from the database at ``db_path`` (``SURVEYCODER_DB`` when None), each unset one from the environment.
 
     The embedded engine caches embeddings in the project database so recoding is cheap;
     the LLM engine uses the embedded one for embeddings (clustering, merge suggestions).
     """
+    from surveycoder_core.db.settings import engine_settings
     from surveycoder_core.db.store import EmbeddingStore
+
     from .embedded import EmbeddedEngine
 
-    choice = (name or os.environ.get("SURVEYCODER_ENGINE") or "embedded").strip().lower()
+    settings = engine_settings(db_path)
+    choice = (name or settings.engine or "embedded").strip().lower()
     embedded = EmbeddedEngine(cache=EmbeddingStore(db_path) if db_path else None)
     if choice == "embedded":
         return embedded
     if choice == "llm":
         from .llm import LLMEngine
 
-        engine = LLMEngine.from_env()
+        engine = LLMEngine.from_env(settings.llm_values())
         engine.embedder = embedded
         return engine
     raise EngineError(f"unknown engine {choice!r}; choose one of {', '.join(ENGINE_NAMES)}", code="CONFIG_ERROR")

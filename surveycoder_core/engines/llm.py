@@ -15,13 +15,13 @@ prompts and reply models in :mod:`.llm_prompts`, the coder in :mod:`.llm_coder`.
 from __future__ import annotations
 
 import logging
-import os
 import random
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 
+from .. import config
 from ..errors import EngineError
 from .base import CodeSpec, CodingContext, DraftCode, Engine, Progress
 from .llm_client import ChatClient
@@ -73,14 +73,16 @@ class LLMEngine:
         )
 
     @classmethod
-    def from_env(cls, **kwargs: Any) -> LLMEngine:
-        """Build from SURVEYCODER_LLM_BASE_URL / _API_KEY / _MODEL; keyword arguments pass through."""
+    def from_env(cls, settings: dict[str, str] | None = None, **kwargs: Any) -> LLMEngine:
+        """Build from SURVEYCODER_LLM_BASE_URL / _API_KEY / _MODEL, or from ``settings`` keyed by those
+        names (a database's settings); keyword arguments pass through."""
         values = {}
         for var in (ENV_BASE_URL, ENV_API_KEY, ENV_MODEL):
-            value = os.environ.get(var, "").strip()
+            value = (settings.get(var) or "").strip() if settings is not None else config.get(var)
             if not value:
                 raise EngineError(
-                    f"The LLM engine is not configured: set the environment variable {var}.",
+                    f"The LLM engine is not configured: set it on the Settings page or the environment "
+                    f"variable {var}.",
                     code="CONFIG_ERROR", variable=var,
                 )
             values[var] = value

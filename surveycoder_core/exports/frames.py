@@ -23,8 +23,9 @@ from surveycoder_core.exports.model import (
     ExportQuestion,
     ExportResponse,
 )
+from surveycoder_core.schemas import EXPORT_LAYOUTS
 
-LAYOUTS = ("wide_by_question", "columns_by_mention", "binary_dummy", "one_row_per_code")
+LAYOUTS = EXPORT_LAYOUTS
 JOIN = "; "
 YES, NO = "yes", "no"
 #: In a joined confidence list a human's code has no confidence; a blank would make "high; ; low".

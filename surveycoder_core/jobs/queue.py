@@ -24,6 +24,7 @@ from typing import Any
 
 import sqlite_utils
 
+from surveycoder_core import config
 from surveycoder_core.db.store import dumps, get_row, loads, new_token, now, one, record_event, rows, session, write
 from surveycoder_core.errors import ConflictError, EngineError, NotFoundError, SurveyCoderError
 from surveycoder_core.jobs import owner as job_owner
@@ -38,7 +39,7 @@ _listeners: list[JobListener] = []
 
 
 def stale_after_seconds() -> float:
-    return float(os.environ.get("SURVEYCODER_JOB_STALE_SECONDS", "60"))
+    return config.job_stale_seconds()
 
 
 def add_listener(fn: JobListener) -> None:

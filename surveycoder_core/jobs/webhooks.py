@@ -19,7 +19,6 @@ import hmac
 import ipaddress
 import json
 import logging
-import os
 import secrets
 import threading
 import time
@@ -28,6 +27,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from surveycoder_core import config
 from surveycoder_core.db.store import dumps, loads, new_token, now, one, rows, session, write
 from surveycoder_core.errors import NotFoundError, ValidationError
 from surveycoder_core.jobs import queue as jobs
@@ -40,10 +40,7 @@ TIMEOUT_SECONDS = 10.0
 
 
 def retry_delays() -> tuple[float, ...]:
-    raw = os.environ.get("SURVEYCODER_WEBHOOK_RETRY_DELAYS")
-    if not raw:
-        return DEFAULT_DELAYS
-    return tuple(float(x) for x in raw.split(",") if x.strip())
+    return config.webhook_retry_delays()
 
 
 def _is_loopback(host: str) -> bool:
@@ -65,7 +62,7 @@ def validate_url(url: str) -> str:
     if parts.scheme not in ("http", "https") or not host:
         raise ValidationError("url must be an absolute http(s) URL")
     if parts.scheme == "http" and not _is_loopback(host) \
-            and os.environ.get("SURVEYCODER_WEBHOOK_ALLOW_HTTP") != "1":
+            and not config.webhook_allow_http():
         raise ValidationError("url must use https (plain http is accepted only for loopback hosts)")
     return url
 

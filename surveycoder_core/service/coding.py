@@ -10,6 +10,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pydantic
+
 from surveycoder_core.access import credits
 from surveycoder_core.db import projects
 from surveycoder_core.db.codebooks import has_codebook, save_given_codebook
@@ -24,8 +26,8 @@ from surveycoder_core.db.responses import (
 from surveycoder_core.db.store import record_event, session, write
 from surveycoder_core.engines import get_engine
 from surveycoder_core.engines.base import Engine
-from surveycoder_core.errors import ConflictError, InvalidStateError, ValidationError
-from surveycoder_core.exports.files import ExportAssignment, ExportCode, ExportQuestion, ExportResponse
+from surveycoder_core.errors import ConflictError, InvalidStateError, ValidationError, from_pydantic
+from surveycoder_core.exports.model import ExportAssignment, ExportCode, ExportQuestion, ExportResponse
 from surveycoder_core.ingest import IngestResult, ingest_responses
 from surveycoder_core.jobs import queue as jobs
 from surveycoder_core.pipeline import RunHooks, generate_codebook_stage, run_question
@@ -35,6 +37,7 @@ from surveycoder_core.schemas import (
     CodeRequest,
     CodeResponseSync,
     CodeResultData,
+    CodingType,
     ResponseIn,
 )
 
@@ -138,7 +141,7 @@ def import_question(
     responses: Sequence[ResponseIn],
     project_name: str,
     question_text: str = "",
-    coding_type: str = "qualitative",
+    coding_type: CodingType = "qualitative",
     language: str = "en",
     codebook: CodebookIn | None = None,
     coding_guidance: str | None = None,
@@ -153,9 +156,7 @@ def import_question(
         request = CodeRequest(responses=list(responses), coding_type=coding_type, language=language,
                               codebook=codebook, question_text=question_text or None, project_name=project_name,
                               coding_guidance=coding_guidance)
-    except Exception as exc:  # pydantic's error → ours, naming the field
-        from surveycoder_core.errors import from_pydantic
-
+    except pydantic.ValidationError as exc:  # pydantic's error → ours, naming the field; anything else is a bug
         raise from_pydantic(exc) from exc
     ingest = ingest_responses(request.responses, truncate_long=True)
     with session(db_path) as db:

@@ -15,7 +15,7 @@ from typing import Any, Literal
 from surveycoder_core.db import projects
 from surveycoder_core.db.store import session
 from surveycoder_core.errors import NotFoundError, ValidationError
-from surveycoder_core.exports import files as exports
+from surveycoder_core.schemas import EXPORT_LAYOUTS
 
 FileFormat = Literal["csv", "xlsx", "sav"]
 MEDIA_TYPES = {"csv": "text/csv; charset=utf-8",
@@ -88,6 +88,7 @@ def export_file(
     reviewed flag and reviewer of each question). ``bom`` starts a CSV with a byte-order mark (Excel
     then reads it as UTF-8).
     """
+    from surveycoder_core.exports import files as exports  # pandas: loaded on the first export
     from surveycoder_core.service.coding import export_questions
 
     if fmt not in MEDIA_TYPES:
@@ -114,7 +115,7 @@ def export_file(
 
 # ---------------------------------------------------------------- the app's Export page
 
-LAYOUTS = exports.LAYOUTS
+LAYOUTS = EXPORT_LAYOUTS
 
 
 def export_screen(question_id: str, *, db_path: str | Path | None = None) -> dict[str, Any]:
@@ -129,6 +130,7 @@ def export_screen(question_id: str, *, db_path: str | Path | None = None) -> dic
 def export_preview(project_id: str, question_ids: Sequence[str], *, rows: int = 20, layout: str = "wide_by_question",
                    db_path: str | Path | None = None, **options: bool) -> Any:
     """The first rows of the coded-responses table as the file would hold them (a DataFrame)."""
+    from surveycoder_core.exports import files as exports
     from surveycoder_core.service.coding import export_questions
 
     model = export_questions(project_id, question_ids, db_path=db_path)
@@ -137,6 +139,7 @@ def export_preview(project_id: str, question_ids: Sequence[str], *, rows: int = 
 
 def result_json(question_id: str, *, db_path: str | Path | None = None) -> str:
     """The question's results in the API's result envelope (what POST /v2/code returns)."""
+    from surveycoder_core.exports import files as exports
     from surveycoder_core.service.coding import get_result
 
     return exports.export_json(get_result(question_id, db_path=db_path))
@@ -144,6 +147,7 @@ def result_json(question_id: str, *, db_path: str | Path | None = None) -> str:
 
 def review_log_csv(question_id: str, *, db_path: str | Path | None = None) -> str:
     """Every review decision of the question, oldest first (undone ones say so)."""
+    from surveycoder_core.exports import files as exports
     from surveycoder_core.human_review.queue import review_log
 
     with session(db_path) as db:
@@ -152,6 +156,7 @@ def review_log_csv(question_id: str, *, db_path: str | Path | None = None) -> st
 
 def suggestions_xlsx(question_id: str, *, db_path: str | Path | None = None) -> bytes:
     """Every refinement suggestion of the question (Summary/Pending/Applied/Dismissed sheets)."""
+    from surveycoder_core.exports import files as exports
     from surveycoder_core.refinement.suggestions import suggestions_for_export
 
     with session(db_path) as db:

@@ -51,9 +51,9 @@ def find_suggestions(
     with _question(question_id, project_id, org_id, db_path) as db:
         cached = bool(refine.list_suggestions(db, question_id, "pending")) and not force
         if engine is None:
-            from surveycoder_core.engines import get_engine
+            from surveycoder_core.service.settings import build_engine
 
-            engine = get_engine(db_path=db_path)
+            engine = build_engine(db_path)
         found = refine.generate_suggestions(db, question_id, engine, force=force, actor=actor)
         summary = refine.suggestion_summary(db, question_id)
     return {"cached": cached, "summary": summary, "suggestions": found}

@@ -15,7 +15,7 @@ organisation's project not found, ``None`` (the CLI, the app) sees every project
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 import sqlite_utils
 
@@ -26,8 +26,8 @@ from surveycoder_core.engines.base import Engine
 from surveycoder_core.errors import ConflictError, InvalidStateError, NotFoundError, ValidationError
 from surveycoder_core.human_review import queue as reviews
 from surveycoder_core.schemas import ASYNC_THRESHOLD, normalise_sentiment
+from surveycoder_core.schemas import ReviewQueue as Queue
 
-Queue = Literal["flagged", "audit", "all"]
 Progress = Any  # Callable[[str, int, int], None], as in service
 
 

@@ -101,16 +101,34 @@ def test_webhook_signed_and_retried(http: httpx.Client, receiver: Receiver) -> N
         assert http.delete(f"/v2/webhooks/{hook['id']}").json()["data"]["deleted"] is True
 
 
-def test_cancel_and_finished_job(http: httpx.Client) -> None:
-    r = http.post("/v2/code", json={"responses": make_responses(400, seed=2, prefix="X")})
+def test_cancel_a_queued_job(tmp_path: Path) -> None:
+    """No worker runs on this server, so the job is still queued when cancelled: 200, and it ends at once."""
+    db = tmp_path / "cancel.db"
+    srv = start_server(db, tmp_path / "server.log", worker=False)
+    srv.keys = make_keys(db)
+    try:
+        with srv.client() as c:
+            r = c.post("/v2/code", json={"responses": make_responses(60, seed=2, prefix="X")})
+            assert r.status_code == 202, r.text
+            job_id = r.json()["data"]["job_id"]
+            assert c.get(f"/v2/jobs/{job_id}").json()["data"]["status"] == "queued"
+            cancelled = c.delete(f"/v2/jobs/{job_id}")
+            assert cancelled.status_code == 200, cancelled.text
+            job = c.get(f"/v2/jobs/{job_id}").json()["data"]
+            assert job["status"] == "failed" and job["error"]["code"] == "CODING_FAILED", job
+            again = c.delete(f"/v2/jobs/{job_id}")
+            assert again.status_code == 409 and again.json()["error"]["code"] == "INVALID_STATE"
+    finally:
+        stop(srv.proc)
+
+
+def test_cancel_a_finished_job_is_refused(http: httpx.Client) -> None:
+    r = http.post("/v2/code", json={"responses": make_responses(50, seed=2, prefix="X")})
     job_id = r.json()["data"]["job_id"]
+    assert wait_job(http, job_id)["status"] == "completed"
     cancelled = http.delete(f"/v2/jobs/{job_id}")
-    assert cancelled.status_code in (200, 409), cancelled.text  # 409 if it finished already
-    job = wait_job(http, job_id)
-    if cancelled.status_code == 200:
-        assert job["status"] == "failed" and job["error"]["code"] == "CODING_FAILED"
-    again = http.delete(f"/v2/jobs/{job_id}")
-    assert again.status_code == 409 and again.json()["error"]["code"] == "INVALID_STATE"
+    assert cancelled.status_code == 409 and cancelled.json()["error"]["code"] == "INVALID_STATE", cancelled.text
+    assert wait_job(http, job_id)["status"] == "completed"  # nothing changed
 
 
 def _worker(db: Path, log: Path) -> subprocess.Popen[bytes]:
