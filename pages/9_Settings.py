@@ -8,8 +8,7 @@ variables are the defaults. The LLM key is stored there too, and is never shown 
 import streamlit as st
 
 from pages import _ui
-from surveycoder_core.service import app_reads as appstate
-from surveycoder_core.service import settings
+from surveycoder_core.service import projects, settings
 
 _ui.header("Settings")
 _ui.show_flash()
@@ -65,6 +64,6 @@ if st.button("Save engine settings", type="primary", key="settings_save", icon="
             st.rerun()
 
 st.subheader("Database", anchor=False)
-st.code(appstate.db_location(_ui.db_path()), language=None)
+st.code(projects.db_location(_ui.db_path()), language=None)
 st.caption("Set SURVEYCODER_DB before starting the app to use another file. The API "
            "(`surveycoder serve`) and the CLI work on the same database, with the same engine settings.")
