@@ -197,7 +197,11 @@ class SoftmaxLearner:
         from sklearn.linear_model import LogisticRegression
 
         self.n_codes_ = n_codes
-        model = LogisticRegression(C=self.C, max_iter=self.max_iter).fit(X, y)
+        # Trained on the columns its rows use: under the L2 penalty the weight of a column that is zero
+        # in every training row stays exactly 0, so leaving it out gives the same model, and L-BFGS
+        # (whose cost grows with the weights: 54 codes x 18,000 columns) runs 3-5x faster.
+        self.columns_ = _used_columns(X)
+        model = LogisticRegression(C=self.C, max_iter=self.max_iter).fit(X[:, self.columns_], y)
         self.model_ = model
         if X_corpus is None or X_corpus.shape[0] < 30:
             return self
@@ -219,18 +223,28 @@ class SoftmaxLearner:
         X2 = sparse.vstack([X, X_corpus[rows]]).tocsr()
         y2 = np.concatenate([y, pred[rows]])
         weights = np.concatenate([np.full(len(y), 3.0), np.ones(len(rows))])
+        columns = _used_columns(X2)  # a superset of the examples' columns
         # Warm start from the examples-only model when the classes are the same: far fewer iterations.
         if set(np.unique(y2)) == set(model.classes_):
+            coef = np.zeros((model.coef_.shape[0], len(columns)))
+            coef[:, np.searchsorted(columns, self.columns_)] = model.coef_
+            model.coef_ = coef
             model.set_params(warm_start=True)
         else:
             model = LogisticRegression(C=self.C, max_iter=self.max_iter)
-        self.model_ = model.fit(X2, y2, sample_weight=weights)
+        self.columns_ = columns
+        self.model_ = model.fit(X2[:, columns], y2, sample_weight=weights)
         return self
 
     def predict_proba(self, X: sparse.csr_matrix) -> np.ndarray:
         P = np.zeros((X.shape[0], self.n_codes_))
-        P[:, self.model_.classes_] = self.model_.predict_proba(X)
+        P[:, self.model_.classes_] = self.model_.predict_proba(X[:, self.columns_])
         return P
+
+
+def _used_columns(X: sparse.csr_matrix) -> np.ndarray:
+    """The sorted indices of the columns with a nonzero entry in some row."""
+    return np.flatnonzero(np.bincount(X.indices[X.data != 0], minlength=X.shape[1]))
 
 
 def softmax_agreement(X: sparse.csr_matrix, Y: np.ndarray, X_names: sparse.csr_matrix, second_min: float | None,
