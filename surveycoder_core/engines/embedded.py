@@ -71,6 +71,7 @@ from .embedded_learner import (
     OneVsRestLearner,
     SoftmaxLearner,
     TextFeatures,
+    one_blas_thread,
     reestimate_prior,
     softmax_agreement,
     training_rows,
@@ -313,6 +314,10 @@ class EmbeddedCoder:
     # ------------------------------------------------------------------ coding
 
     def code(self, texts: Sequence[str]) -> list[TextCoding]:
+        with one_blas_thread():
+            return self._code(texts)
+
+    def _code(self, texts: Sequence[str]) -> list[TextCoding]:
         texts = [t if isinstance(t, str) else "" for t in texts]
         if not self.codes:
             return [TextCoding(assignments=[]) for _ in texts]
@@ -494,7 +499,8 @@ class EmbeddedEngine:
             return entity_codebook(texts)
         from ..themes import generate_themes
 
-        return generate_themes(self, list(texts), context, progress)
+        with one_blas_thread():
+            return generate_themes(self, list(texts), context, progress)
 
     def prepare(
         self,
@@ -507,4 +513,5 @@ class EmbeddedEngine:
             from ..entities import EntityCoder
 
             return EntityCoder(codebook, context)
-        return EmbeddedCoder(self, codebook, texts, context, progress)
+        with one_blas_thread():
+            return EmbeddedCoder(self, codebook, texts, context, progress)
