@@ -288,8 +288,9 @@ class EmbeddedCoder:
         ex_texts = [e for _, e in examples] + self.rep.texts
         ex_y = np.array([i for i, _ in examples] + list(range(n_codes)))
         self._fit_features(ex_texts, corpus, emb_corpus, SOFTMAX_EMBEDDING_WEIGHT)
-        X_corpus = self._matrix(corpus, emb_corpus) if len(corpus) >= 30 else None
-        self.learner = SoftmaxLearner().fit(self._matrix(ex_texts), ex_y, n_codes, X_corpus)
+        # The answers' matrix is handed over, not kept: the learner frees it before its largest fit.
+        self.learner = SoftmaxLearner().fit(self._matrix(ex_texts), ex_y, n_codes,
+                                            self._matrix(corpus, emb_corpus) if len(corpus) >= 30 else None)
         texts, Y = training_rows(self.codes, ())
         self.estimated_agreement = softmax_agreement(self._matrix(texts), Y, self._matrix(self.rep.texts),
                                                      SECOND_MIN_PROB)

@@ -234,9 +234,11 @@ class SoftmaxLearner:
             return self
         rows = np.array(sorted(chosen))
         X2 = sparse.vstack([X, X_corpus[rows]]).tocsr()
+        del X_corpus  # the caller passes it without keeping it: the next fit is the engine's memory peak
         y2 = np.concatenate([y, pred[rows]])
         weights = np.concatenate([np.full(len(y), 3.0), np.ones(len(rows))])
         columns = _used_columns(X2)  # a superset of the examples' columns
+        X2 = X2[:, columns]
         # Warm start from the examples-only model when the classes are the same: far fewer iterations.
         if set(np.unique(y2)) == set(model.classes_):
             coef = np.zeros((model.coef_.shape[0], len(columns)))
@@ -246,7 +248,7 @@ class SoftmaxLearner:
         else:
             model = LogisticRegression(C=self.C, max_iter=self.max_iter)
         self.columns_ = columns
-        self.model_ = model.fit(X2[:, columns], y2, sample_weight=weights)
+        self.model_ = model.fit(X2, y2, sample_weight=weights)
         return self
 
     def predict_proba(self, X: sparse.csr_matrix) -> np.ndarray:
