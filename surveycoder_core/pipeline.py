@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Sequence
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -25,7 +24,6 @@ from .errors import EngineError, InvalidStateError, NoDataError, SurveyCoderErro
 from .projects import get_question, set_question_status
 from .responses import Flag, canonical_texts, pending_canonical, save_codings
 from .review import flag_for_review
-from .sentiment import prime_for_coding
 from .store import record_event, write
 
 log = logging.getLogger(__name__)
@@ -150,10 +148,6 @@ def coding_stage(db: sqlite_utils.Database, question_id: str, engine: Engine, ho
             raise Cancelled(f"cancelled after {done} of {total} responses")
         batch = pending[start : start + batch_size]
         texts = [r["clean_text"] for r in batch]
-        if engine.name.endswith("embedded"):
-            # The embedded coder reads the lexicon score of every clause one at a time; scoring
-            # them all in one vectorised pass first makes those reads lookups (4x less time).
-            prime_for_coding(texts)
         try:
             codings = coder.code(texts)
         except SurveyCoderError:
