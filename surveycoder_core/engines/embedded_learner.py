@@ -262,7 +262,7 @@ def _used_columns(X: sparse.csr_matrix) -> np.ndarray:
     return np.flatnonzero(np.bincount(X.indices[X.data != 0], minlength=X.shape[1]))
 
 
-def softmax_agreement(X: sparse.csr_matrix, Y: np.ndarray, X_names: sparse.csr_matrix, second_min: float | None,
+def softmax_agreement(X: sparse.csr_matrix, Y: np.ndarray, X_names: sparse.csr_matrix, second_min: float,
                       folds: int = CV_FOLDS, seed: int = 0) -> float | None:
     """Cross-validated micro-F1 of the softmax learner on the human-coded answers (``Y``: answers x codes):
     trained on the other folds (without self-training), it gives each held-out answer its top code and
@@ -280,10 +280,9 @@ def softmax_agreement(X: sparse.csr_matrix, Y: np.ndarray, X_names: sparse.csr_m
         ranked = np.argsort(-P, axis=1, kind="stable")
         chosen = np.zeros(P.shape, dtype=bool)
         chosen[np.arange(len(P)), ranked[:, 0]] = True
-        if second_min is not None:
-            runner = ranked[:, 1]
-            keep = P[np.arange(len(P)), runner] >= second_min
-            chosen[np.where(keep)[0], runner[keep]] = True
+        runner = ranked[:, 1]
+        keep = P[np.arange(len(P)), runner] >= second_min
+        chosen[np.where(keep)[0], runner[keep]] = True
         truth = Y[held] == 1
         tp += int((chosen & truth).sum())
         wrong += int((chosen & ~truth).sum() + (~chosen & truth).sum())
