@@ -21,25 +21,26 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .naming_surface import _Surface
+from .naming_words import (
+    _ADJ_SUFFIXES,
+    _CALENDAR,
+    _CONTRACTION_BITS,
+    _DESCRIPTORS,
+    _DETERMINERS,
+    _PARTICIPLES,
+    _PHRASE_ENDS,
+    _ROLES,
+    _TITLES,
+    _TOPIC_WORDS,
+    _VERBISH,
+    GENERIC,
+    NAME_STOP,
+)
 from .sentiment import word_polarity
 from .textfeatures import STOP
 
-# sklearn tokenises "don't" as "don"; keep those fragments out of names too.
-_CONTRACTION_BITS = frozenset({"didn", "don", "isn", "ve", "wasn", "doesn", "couldn", "wouldn", "ll", "re", "aren", "weren", "haven", "hasn", "won", "shouldn"})
-
-
 _JUNK_RE = re.compile(r"(.)\1\1")
-# Words that are frequent in a cluster without saying what it is about (narrative verbs, time words).
-# Used for names only; coding still sees them.
-NAME_STOP = frozenset(
-    {"went", "go", "came", "come", "got", "said", "told", "asked", "took", "take", "gave", "give", "left",
-     "tried", "ordered", "seemed", "night", "day", "days", "week", "weeks", "today", "yesterday", "year",
-     "years", "ago", "later", "back", "thank", "thanks", "definitely", "highly", "absolutely", "totally",
-     "sure", "able", "let", "keep", "kept", "felt", "feel", "actually", "little", "far", "better",
-     "extremely", "especially", "completely", "pretty", "super", "quite", "truly", "certainly", "probably"}
-)
-
-
 _TOKEN_RE = re.compile(r"[a-z][a-z']*[a-z]|[a-z]")
 _STOP_ALL = STOP | _CONTRACTION_BITS
 
@@ -127,150 +128,10 @@ def is_polar(term: str) -> bool:
 # Researcher-style names: head topic phrase + stance, sentence case, acronyms kept, no people.
 # ---------------------------------------------------------------------------------------------
 
-# Evaluative and filler words: they say how people felt, not what a theme is about, so they never
-# head a name (the stance is spelt out separately).
-GENERIC = frozenset(
-    {"good", "great", "fine", "better", "best", "brilliant", "happy", "excellent", "amazing", "lovely",
-     "nice", "okay", "ok", "perfect", "wonderful", "fantastic", "awesome", "superb", "outstanding",
-     "terrible", "awful", "bad", "poor", "worst", "horrible", "dreadful", "rubbish", "able", "thank",
-     "thanks", "thankyou", "week", "weeks", "month", "months", "year", "years", "day", "days", "time",
-     "times", "hour", "hours", "minutes", "really", "lot", "lots", "thing", "things", "everything",
-     "nothing", "anything", "something", "way", "overall", "just", "like", "liked", "well", "much",
-     "many", "always", "never", "also", "still", "yes", "no", "very", "positive", "negative", "love",
-     "loved", "enjoy", "enjoyed", "recommend", "recommended", "pleased", "satisfied", "glad",
-     "impressed", "experience", "whole", "bit", "little", "comment", "comments", "improve",
-     "improved", "improvement", "possible", "having", "make", "makes", "making", "new", "old",
-     "big", "small", "sure", "right", "wrong", "real", "different", "current", "usually",
-     "start", "finish", "end", "soon", "twice", "once", "thought", "think", "happened", "despite",
-     "considering", "circumstances", "obviously", "maybe", "perhaps", "probably", "mostly", "simply",
-     "eat", "eaten", "visit", "try", "tried", "helped", "feeling", "feel",
-     "spot", "place", "thanked", "pleasantly", "surprised", "special", "favorite", "favourite",
-     "amazingly", "incredibly", "consistently", "fab", "fabulous", "cool", "decent",
-     "worth", "happen", "reason", "question", "questions", "problem", "problems", "issue", "issues",
-     "anymore", "moment", "stuff", "kind", "sort", "type", "lady", "man", "woman", "guy", "gentleman",
-     "mum", "dad", "family", "friend", "friends", "mr", "mrs", "ms", "miss", "sir", "people", "person"}
-)
-_CALENDAR = frozenset(
-    {"january", "february", "march", "april", "june", "july", "august", "september", "october",
-     "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
-     "sunday", "weekend", "weekends", "morning", "evening", "afternoon", "tonight", "night", "nights"}
-)
-# Words that read better spelt out in a name.
-_SPELL = {"dr": "doctor", "drs": "doctors", "docs": "doctors", "doc": "doctor", "appt": "appointment",
-          "appts": "appointments", "info": "information"}
-# A person's name never goes into a code name. Conservative: a common first name, or a capitalised
-# word that mostly follows a title ("Dr Schofield") or a first name ("Louise Smith").
-_TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "prof", "professor", "nurse", "sister", "cpn",
-                     "doctor", "dr.", "consultant", "therapist", "worker", "psychiatrist", "matron"})
-FIRST_NAMES = frozenset(
-    """aaron abby abigail adam adrian aisha alan alex alexander alice alison amanda amber amy andrea
-    andrew andy angela angus ann anna anne annie anthony ben beth bethany brian bridget carl carol
-    caroline catherine charlie charlotte chloe chris christine claire clare colin craig daniel danny
-    darren dave david debbie deborah debra denise derek diane donna dylan edward elaine eleanor elizabeth
-    ellie emily emma eric fiona francesca gail gareth gary gemma george gillian graham hannah harry
-    heather helen holly ian jack jackie james jamie jane janet jason jayne jen jenny jennifer jess
-    jessica jill jo joanne joe john jon jonathan julie karen kate katie kathryn kelly kerry kevin kim
-    kirsty laura lauren leanne lee linda lisa liz lorraine louise lucy lynn lynne mandy margaret maria
-    marie martin mary matt matthew megan melanie michael michelle mike natalie natasha neil nicola
-    nicole nick nigel oliver olivia pam paul paula peter phil philip rachel rebecca richard rob robert
-    ruth ryan sally sam samantha sandra sarah scott sharon shaun sheila simon sophie stephanie stephen
-    steve steven stuart susan suzanne tom tony tracey tracy vicky victoria wendy yvonne zoe""".split()
-)
-_DESCRIPTORS = frozenset(
-    {"long", "fast", "slow", "quick", "quickly", "cheap", "expensive", "late", "busy", "noisy", "clean",
-     "dirty", "cold", "hot", "quiet", "loud", "friendly", "helpful", "kind", "caring", "rude",
-     "unhelpful", "polite", "professional", "efficient", "knowledgeable", "attentive", "confusing",
-     "reliable", "unreliable", "fresh", "tasty", "bland", "delicious", "high", "low", "slowly", "easy",
-     "difficult", "supportive", "compassionate", "respectful", "reasonable",
-     "pricey", "overpriced", "affordable", "comfortable", "welcoming", "responsive", "clear", "prompt",
-     "spicy", "sweet", "salty", "sour", "greasy", "oily", "crispy", "soggy", "authentic", "cozy", "cosy",
-     "spacious", "crowded", "cramped", "warm", "tidy", "messy", "smelly", "safe", "unsafe", "available",
-     "unavailable", "accessible", "convenient", "inconvenient", "flexible", "simple", "complicated",
-     "hidden", "unclear", "accurate", "inaccurate", "faulty", "broken", "intermittent", "stable",
-     "unstable", "fair", "unfair", "small", "large", "huge", "tiny", "short", "rushed", "thorough"}
-)
-_SURFACE_RE = re.compile(r"[A-Za-z][A-Za-z']*[A-Za-z](?:-[A-Za-z]+)*|[A-Za-z]")
-_CAP_RE = re.compile(r"(?<![A-Za-z'])[A-Z][A-Za-z']*[A-Za-z](?:-[A-Za-z]+)*|(?<![A-Za-z'])[A-Z](?![A-Za-z])")
-# The word before a capitalised word, and what separates them (a full stop etc. = new sentence).
-_PREV_RE = re.compile(r"([A-Za-z][A-Za-z']*)([^A-Za-z']*)$")
-
-
-class _Surface:
-    """How words are written in the answers: acronyms (GP, NHS), proper adjectives (Thai), people."""
-
-    def __init__(self, docs: Sequence[str]):
-        from collections import Counter, defaultdict
-
-        self.forms: dict[str, Counter] = defaultdict(Counter)
-        mid_cap: Counter = Counter()
-        mid_all: Counter = Counter()
-        after_title: Counter = Counter()
-        after_first: Counter = Counter()
-        self.doc_caps: list[frozenset[str]] = []
-        lower: Counter = Counter()
-        for doc in docs:
-            d = doc.replace("’", "'")
-            toks = _SURFACE_RE.findall(d)
-            # Lower-case words are written mid-sentence; only capitalised ones need a closer look.
-            lower.update(t[:-2] if t.endswith("'s") else t for t in toks if t.islower())
-            caps = set()
-            for m in _CAP_RE.finditer(d):
-                w = m.group(0)
-                if w.endswith(("'s", "'S")):
-                    w = w[:-2]
-                lw = w.lower()
-                caps.add(lw)
-                self.forms[lw][w] += 1
-                before = d[max(0, m.start() - 24) : m.start()]
-                pm = _PREV_RE.search(before)
-                if not pm or pm.group(2).strip(" ,-") or lw == "i":
-                    continue  # sentence start ("Staff were ...") says nothing about the word
-                prev = pm.group(1).lower()
-                mid_all[lw] += 1
-                mid_cap[lw] += 1
-                if prev in _TITLES:
-                    after_title[lw] += 1
-                if prev in FIRST_NAMES:
-                    after_first[lw] += 1
-            self.doc_caps.append(frozenset(caps))
-        for lw, n in lower.items():
-            self.forms[lw][lw] += n
-            mid_all[lw] += n
-        self.proper = {w for w, n in mid_all.items() if n >= 2 and mid_cap[w] >= 0.7 * n}
-        self.proper_loose = {w for w, n in mid_all.items() if n >= 2 and mid_cap[w] >= 0.5 * n}
-        people = set(FIRST_NAMES)
-        for w in self.proper:
-            cap = mid_cap[w]
-            if cap and (after_title[w] >= 0.3 * cap or after_first[w] >= 0.3 * cap):
-                people.add(w)
-        self.people = frozenset(people - _SPELL.keys() - _TITLES - GENERIC)
-        # Answers that name a person (written with a capital): "Darren was brilliant".
-        self.names_person = np.array([bool(c & self.people) for c in self.doc_caps], dtype=bool)
-
-    def word(self, w: str) -> str:
-        w = _SPELL.get(w, w)
-        forms = self.forms.get(w)
-        if forms:
-            top, n = max(forms.items(), key=lambda kv: (kv[1], kv[0]))
-            if (top.isupper() or (top.endswith("s") and top[:-1].isupper() and len(top) > 2)) and 2 <= len(top) <= 7 and n >= 0.5 * sum(forms.values()):
-                return top  # GP, NHS, SEPA, CPNs
-            if w in self.proper_loose and top[:1].isupper():
-                return top[:1].upper() + top[1:].lower()  # Thai, Indian
-        return w
-
-    def phrase(self, term: str) -> str:
-        return " ".join(self.word(w) for w in term.split())
-
-    def is_person(self, w: str) -> bool:
-        return w in self.people
-
-
 _BE = r"(?:is|are|was|were|been|be|seems?|felt|always|very|so|too|really|extremely|quite|not|and|,|\s)*"
 
 
-# sklearn's stop list holds a few words that are survey topics ("bill", "system", "call").
-_TOPIC_WORDS = frozenset({"bill", "system", "call", "fire", "interest", "detail", "amount", "top", "side",
-                          "front", "part", "name", "found", "full", "people", "time", "times"})
+
 _NAME_STOP_ALL = _STOP_ALL - _TOPIC_WORDS
 
 
@@ -280,10 +141,6 @@ _NAME_TOKEN_RE = re.compile(r"[a-z][a-z']*[a-z](?:-[a-z]+)*|[a-z]")
 
 def _name_terms(doc: str) -> list[str]:
     return _terms(doc, _NAME_STOP_ALL, _NAME_TOKEN_RE)
-
-
-def _is_past(w: str) -> bool:
-    return len(w) > 4 and w.endswith("ed") and not w.endswith("eed")
 
 
 def _stem(w: str) -> str:
@@ -301,24 +158,8 @@ def _stem(w: str) -> str:
     return w
 
 
-# Stop words that may still end a phrase ("waiting times", "young people").
-# Phrasal-verb particles end a phrase too: "looked after", "logged out", "cut off", "called back".
-_PHRASE_ENDS = frozenset({"time", "times", "people", "after", "out", "off", "back", "up", "down", "over"})
-_DETERMINERS = frozenset({"my", "the", "a", "an", "your", "our", "their", "his", "her"})
-# Bare verbs that name a category badly ("Listen", "Try").
-_VERBISH = frozenset({"listen", "talk", "try", "ask", "say", "tell", "explain", "speak", "understand", "return",
-                      "open", "link", "track", "add", "check", "trying", "cope", "see", "seeing"})
-# Irregular past participles ("given", "seen"), which the "-ed" test misses.
-_PARTICIPLES = frozenset({"given", "taken", "seen", "done", "made", "shown", "told", "got", "gotten", "known",
-                          "felt", "kept", "left", "brought", "bought", "sent", "spent", "found", "held", "paid",
-                          "put", "said", "gone", "come", "become", "written", "spoken", "driven", "eaten"})
-_ADJ_SUFFIXES = ("ful", "ous", "ive", "able", "ible", "ent", "ant", "ic", "est", "ier", "ed", "y")
-# Roles people are named with ("Dr Smith", "nurse Jo"): "Praise for named doctors", never the name.
-_ROLES = {"doctor": "doctors", "dr": "doctors", "nurse": "nurses", "cpn": "CPNs", "therapist": "therapists",
-          "consultant": "consultants", "psychiatrist": "psychiatrists", "receptionist": "receptionists",
-          "waiter": "waiters", "waitress": "waiting staff", "engineer": "engineers", "advisor": "advisors",
-          "adviser": "advisers", "agent": "agents", "teacher": "teachers", "manager": "managers",
-          "midwife": "midwives", "physio": "physios", "worker": "workers", "driver": "drivers"}
+def _is_past(w: str) -> bool:
+    return len(w) > 4 and w.endswith("ed") and not w.endswith("eed")
 
 
 class ThemeNamer:
