@@ -439,8 +439,8 @@ class QuestionSentiment:
         from sklearn.linear_model import LogisticRegression
 
         self.tfidf = TfidfVectorizer(sublinear_tf=True, min_df=2, max_features=20000).fit(texts)
-        X = self._x(texts, emb)
-        self.model = LogisticRegression(C=1.0, max_iter=300).fit(X[sel], y)
+        X = self._x([texts[i] for i in sel], emb[sel])  # rows are independent: only the labelled ones
+        self.model = LogisticRegression(C=1.0, max_iter=300).fit(X, y)
         return self
 
     def _x(self, texts: list[str], emb: np.ndarray):
