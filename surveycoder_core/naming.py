@@ -38,17 +38,19 @@ from .naming_words import (
     NAME_STOP,
 )
 from .sentiment import word_polarity
-from .textfeatures import STOP
+from .textfeatures import STOP, WORD_RE, stem
 
 _JUNK_RE = re.compile(r"(.)\1\1")
-_TOKEN_RE = re.compile(r"[a-z][a-z']*[a-z]|[a-z]")
 _STOP_ALL = STOP | _CONTRACTION_BITS
 
 
-def _terms(doc: str, stop: frozenset = _STOP_ALL, token_re: re.Pattern = _TOKEN_RE) -> list[str]:
+def _terms(doc: str, stop: frozenset = _STOP_ALL, compounds: bool = False) -> list[str]:
     """Content words and bigrams of *adjacent* content words ("wine list", never "staff lovely"
-    from "staff were lovely")."""
-    toks = [t[:-2] if t.endswith("'s") else t for t in token_re.findall(doc.lower().replace("’", "'"))]
+    from "staff were lovely"); a hyphenated compound is one word only with ``compounds``."""
+    toks = WORD_RE.findall(doc.lower().replace("’", "'"))
+    if not compounds:
+        toks = [p for t in toks for p in t.split("-")]
+    toks = [t[:-2] if t.endswith("'s") else t for t in toks]
     # Contractions ("didn't", "we've") are function words; possessives keep their noun.
     keep = [t if (len(t) > 1 and "'" not in t and t not in stop) else None for t in toks]
     out = [t for t in keep if t]
@@ -135,27 +137,10 @@ _BE = r"(?:is|are|was|were|been|be|seems?|felt|always|very|so|too|really|extreme
 _NAME_STOP_ALL = _STOP_ALL - _TOPIC_WORDS
 
 
-# Names keep hyphenated compounds whole ("top-up", "face-to-face").
-_NAME_TOKEN_RE = re.compile(r"[a-z][a-z']*[a-z](?:-[a-z]+)*|[a-z]")
 
 
 def _name_terms(doc: str) -> list[str]:
-    return _terms(doc, _NAME_STOP_ALL, _NAME_TOKEN_RE)
-
-
-def _stem(w: str) -> str:
-    """Light stemming for grouping a word's forms: wait/waits/waiting/waited, price/prices/pricing."""
-    if w.endswith("ies") and len(w) > 4:
-        w = w[:-3] + "y"
-    elif w.endswith("s") and not w.endswith("ss") and len(w) > 3:
-        w = w[:-1]
-    if w.endswith("ing") and len(w) > 6:  # "caring" stays apart from "car"
-        w = w[:-3]
-    elif w.endswith("ed") and len(w) > 5:
-        w = w[:-2]
-    if w.endswith("e") and len(w) > 4:
-        w = w[:-1]
-    return w
+    return _terms(doc, _NAME_STOP_ALL, compounds=True)  # names keep "top-up", "face-to-face" whole
 
 
 def _is_past(w: str) -> bool:
@@ -206,7 +191,7 @@ class ThemeNamer:
         # so a theme is not named after a rarer word just because its main word is spelt three ways.
         groups: dict[str, list[int]] = {}
         for j, v in enumerate(self.wvocab):
-            key = v if " " in v else "#" + _stem(v)
+            key = v if " " in v else "#" + stem(v)
             groups.setdefault(key, []).append(j)
         cols, rows, names, members = [], [], [], []
         for gi, (key, js) in enumerate(groups.items()):
@@ -336,7 +321,7 @@ class ThemeNamer:
         with_word = 0
         grams: Counter = Counter()
         for t in texts:
-            toks = _NAME_TOKEN_RE.findall(t.lower().replace("’", "'"))
+            toks = WORD_RE.findall(t.lower().replace("’", "'"))
             if word not in toks:
                 continue
             with_word += 1
@@ -381,18 +366,18 @@ class ThemeNamer:
         # Prefer the phrase people write ("waiting times", "mental health") over one of its words.
         if " " not in head:
             best = None
-            hstem = _stem(head)
+            hstem = stem(head)
             for t, _s, sh in terms[1:]:
-                if " " in t and hstem in {_stem(w) for w in t.split()} and sh >= 0.45 * hshare and (best is None or sh > best[1]):
+                if " " in t and hstem in {stem(w) for w in t.split()} and sh >= 0.45 * hshare and (best is None or sh > best[1]):
                     best = (t, sh)
             if best:
                 head, hshare = best
             else:
                 head = self._expand(k, head)
         second = None
-        hw = {_stem(w)[:5] for w in head.split()}
+        hw = {stem(w)[:5] for w in head.split()}
         for t, s, sh in terms[1:6]:
-            if {_stem(w)[:5] for w in t.split()} & hw:
+            if {stem(w)[:5] for w in t.split()} & hw:
                 continue
             if s >= 0.6 * hs and sh >= 0.2 and sh >= 0.5 * hshare and not _is_past(t) and not t.endswith("ing"):
                 second = t

@@ -7,9 +7,9 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .textfeatures import CASED_WORD_RE
 from .naming_words import _SPELL, _TITLES, FIRST_NAMES, GENERIC
 
-_SURFACE_RE = re.compile(r"[A-Za-z][A-Za-z']*[A-Za-z](?:-[A-Za-z]+)*|[A-Za-z]")
 _CAP_RE = re.compile(r"(?<![A-Za-z'])[A-Z][A-Za-z']*[A-Za-z](?:-[A-Za-z]+)*|(?<![A-Za-z'])[A-Z](?![A-Za-z])")
 # The word before a capitalised word, and what separates them (a full stop etc. = new sentence).
 _PREV_RE = re.compile(r"([A-Za-z][A-Za-z']*)([^A-Za-z']*)$")
@@ -30,7 +30,7 @@ class _Surface:
         lower: Counter = Counter()
         for doc in docs:
             d = doc.replace("’", "'")
-            toks = _SURFACE_RE.findall(d)
+            toks = CASED_WORD_RE.findall(d)
             # Lower-case words are written mid-sentence; only capitalised ones need a closer look.
             lower.update(t[:-2] if t.endswith("'s") else t for t in toks if t.islower())
             caps = set()
