@@ -17,6 +17,7 @@ from a topical answer so that themes form around what the answer is about:
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Literal
 
 from .sentiment import nothing_answer
@@ -80,6 +81,7 @@ def subject_words(question: str | None) -> frozenset[str]:
     return frozenset(stem(w) for w in topic_words(question or "") if len(w) > 2)
 
 
+@lru_cache(maxsize=65536)  # pure in its arguments; codebook generation and coding both ask for every answer
 def answer_form(text: str, subject: frozenset[str] = frozenset()) -> AnswerForm:
     """"nothing", "verdict" or "topic" (see the module docstring); ``subject``: stems of the question's
     own words (:func:`subject_words`), which name no topic of their own."""
