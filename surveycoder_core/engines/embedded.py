@@ -271,7 +271,7 @@ class EmbeddedCoder(DecisionRules):
                                             self._matrix(corpus, emb_corpus) if len(corpus) >= 30 else None)
         texts, Y = training_rows(self.codes, ())
         self.estimated_agreement = softmax_agreement(self._matrix(texts), Y, self._matrix(self.rep.texts),
-                                                     SECOND_MIN_PROB)
+                                                     SECOND_MIN_PROB, start=self.learner.examples_model_)
 
     # ------------------------------------------------------------------ scoring
 

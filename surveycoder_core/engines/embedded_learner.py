@@ -205,8 +205,10 @@ class SoftmaxLearner:
         self.self_train_max = self_train_max
 
     def fit(self, X: sparse.csr_matrix, y: np.ndarray, n_codes: int,
-            X_corpus: sparse.csr_matrix | None = None) -> SoftmaxLearner:
-        """``y``: the code index of each example row (a text with two codes is two rows)."""
+            X_corpus: sparse.csr_matrix | None = None,
+            start: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> SoftmaxLearner:
+        """``y``: the code index of each example row (a text with two codes is two rows). ``start``: a
+        model of similar rows to start L-BFGS from (``examples_model_`` of another fit)."""
         from sklearn.linear_model import LogisticRegression
 
         self.n_codes_ = n_codes
@@ -214,8 +216,13 @@ class SoftmaxLearner:
         # in every training row stays exactly 0, so leaving it out gives the same model, and L-BFGS
         # (whose cost grows with the weights: 54 codes x 18,000 columns) runs 3-5x faster.
         self.columns_ = _used_columns(X)
-        model = LogisticRegression(C=self.C, max_iter=self.max_iter).fit(X[:, self.columns_], y)
+        model = LogisticRegression(C=self.C, max_iter=self.max_iter)
+        if start is not None and _warm_start(model, start, self.columns_, y):
+            model.set_params(warm_start=True)
+        model.fit(X[:, self.columns_], y)
         self.model_ = model
+        # The examples-only model (before self-training), a starting point for fits on similar rows.
+        self.examples_model_ = (self.columns_, model.coef_.copy(), model.intercept_.copy())
         if X_corpus is None or X_corpus.shape[0] < 30:
             return self
         # Transductive refinement over the question's answers: re-estimate the class prior (humans'
@@ -257,16 +264,34 @@ class SoftmaxLearner:
         return P
 
 
+def _warm_start(model, start: tuple[np.ndarray, np.ndarray, np.ndarray], columns: np.ndarray,
+                y: np.ndarray) -> bool:
+    """Give ``model`` the weights of ``start`` on ``columns`` (0 where it had none); False when the
+    classes differ. The penalised loss is strictly convex, so the start changes only how fast L-BFGS
+    gets to the same optimum (to its tolerance)."""
+    cols0, coef0, intercept0 = start
+    if coef0.shape[0] != (1 if len(np.unique(y)) == 2 else len(np.unique(y))):
+        return False
+    idx = np.minimum(np.searchsorted(cols0, columns), len(cols0) - 1)
+    found = cols0[idx] == columns
+    coef = np.zeros((coef0.shape[0], len(columns)))
+    coef[:, found] = coef0[:, idx[found]]
+    model.coef_, model.intercept_ = coef, intercept0.copy()
+    return True
+
+
 def _used_columns(X: sparse.csr_matrix) -> np.ndarray:
     """The sorted indices of the columns with a nonzero entry in some row."""
     return np.flatnonzero(np.bincount(X.indices[X.data != 0], minlength=X.shape[1]))
 
 
 def softmax_agreement(X: sparse.csr_matrix, Y: np.ndarray, X_names: sparse.csr_matrix, second_min: float,
-                      folds: int = CV_FOLDS, seed: int = 0) -> float | None:
+                      folds: int = CV_FOLDS, seed: int = 0,
+                      start: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None) -> float | None:
     """Cross-validated micro-F1 of the softmax learner on the human-coded answers (``Y``: answers x codes):
     trained on the other folds (without self-training), it gives each held-out answer its top code and
-    the runner-up that keeps ``second_min`` of the probability, as the coder does."""
+    the runner-up that keeps ``second_min`` of the probability, as the coder does. ``start``: the model
+    of all the examples (``SoftmaxLearner.examples_model_``): each fold's fit starts from it."""
     from sklearn.model_selection import KFold
 
     n, n_codes = Y.shape
@@ -276,7 +301,8 @@ def softmax_agreement(X: sparse.csr_matrix, Y: np.ndarray, X_names: sparse.csr_m
     for fit_rows, held in KFold(folds, shuffle=True, random_state=seed).split(np.arange(n)):
         r, c = np.nonzero(Y[fit_rows])
         X_fit = sparse.vstack([X[fit_rows][r], X_names]).tocsr()
-        P = SoftmaxLearner().fit(X_fit, np.concatenate([c, np.arange(n_codes)]), n_codes).predict_proba(X[held])
+        P = SoftmaxLearner().fit(X_fit, np.concatenate([c, np.arange(n_codes)]), n_codes,
+                                 start=start).predict_proba(X[held])
         ranked = np.argsort(-P, axis=1, kind="stable")
         chosen = np.zeros(P.shape, dtype=bool)
         chosen[np.arange(len(P)), ranked[:, 0]] = True
