@@ -160,15 +160,8 @@ class ThemeNamer:
         from sklearn.feature_extraction.text import CountVectorizer
 
         self.docs = list(docs)
-        self.labels = np.asarray(labels)
-        self.n = n_labels
         self.surface = _Surface(self.docs)
-        self.members = [np.where(self.labels == k)[0] for k in range(n_labels)]
-        self.sizes = np.maximum(1, np.bincount(self.labels, minlength=n_labels)[:n_labels]).astype(float)
-        self._terms_cache: dict[int, list[tuple[str, float, float]]] = {}
-        self._phrase_cache: dict[tuple[int, str], tuple[str | None, str | None]] = {}
-        self._contig_cache: dict[str, bool] = {}
-        self.named_topics: dict[int, str] = {}
+        self._M = None
         min_df = 2 if len(docs) >= 200 else 1
         try:
             cv = CountVectorizer(analyzer=_name_terms, min_df=min_df)
@@ -176,15 +169,12 @@ class ThemeNamer:
         except ValueError:
             self.vocab = np.array([], dtype=object)
             self.index: dict[str, int] = {}
+            self._set_labels(labels, n_labels)
             return
         # Word level (descriptors, phrase checks) ...
         self.wvocab = np.array(cv.get_feature_names_out())
         self.windex = {v: j for j, v in enumerate(self.wvocab)}
         self.Xb = (X > 0).astype(np.float32).tocsc()
-        onehot = sparse.csr_matrix(
-            (np.ones(len(self.labels)), (self.labels, np.arange(len(self.labels)))), shape=(n_labels, len(self.labels))
-        )
-        self.wdf = np.asarray((onehot @ self.Xb).todense())
         self.wglobal = np.asarray(self.Xb.sum(axis=0)).ravel() / max(1, X.shape[0])
         self.wvalid = np.array([self._topic_ok(v) for v in self.wvocab], dtype=bool)
         # ... and term level, where the forms of a word count together ("bill", "bills", "billing"),
@@ -203,14 +193,43 @@ class ThemeNamer:
                 cols.append(gi)
         G = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(self.wvocab), len(names)))
         M = ((self.Xb @ G) > 0).astype(np.float32)
+        self._M = M
         self.vocab = np.array(names, dtype=object)
         self.index = {v: j for j, v in enumerate(names)}
         self.group_members = members
-        self.df = np.asarray((onehot @ M).todense())
         self.global_share = np.asarray(M.sum(axis=0)).ravel() / max(1, X.shape[0])
         # A word group is a topic only if its commonest form is ("better"/"bettered" is not).
         self.valid = np.array([bool(self.wvalid[self.windex[n]]) for n in names], dtype=bool)
         self.desc = np.array([v in _DESCRIPTORS for v in self.wvocab], dtype=bool)
+        self._set_labels(labels, n_labels)
+
+    def relabel(self, labels: Sequence[int], n_labels: int) -> ThemeNamer:
+        """The namer of the same answers grouped differently (after themes merged): what depends on
+        the answers alone (how words are written, the vocabulary) is shared, not computed again."""
+        import copy
+
+        other = copy.copy(self)
+        other._set_labels(labels, n_labels)
+        return other
+
+    def _set_labels(self, labels: Sequence[int], n_labels: int) -> None:
+        from scipy import sparse
+
+        self.labels = np.asarray(labels)
+        self.n = n_labels
+        self.members = [np.where(self.labels == k)[0] for k in range(n_labels)]
+        self.sizes = np.maximum(1, np.bincount(self.labels, minlength=n_labels)[:n_labels]).astype(float)
+        self._terms_cache: dict[int, list[tuple[str, float, float]]] = {}
+        self._phrase_cache: dict[tuple[int, str], tuple[str | None, str | None]] = {}
+        self._contig_cache: dict[str, bool] = {}
+        self.named_topics: dict[int, str] = {}
+        if self._M is None:
+            return
+        onehot = sparse.csr_matrix(
+            (np.ones(len(self.labels)), (self.labels, np.arange(len(self.labels)))), shape=(n_labels, len(self.labels))
+        )
+        self.wdf = np.asarray((onehot @ self.Xb).todense())
+        self.df = np.asarray((onehot @ self._M).todense())
 
     def _rep(self, k: int, term: str) -> str:
         """How cluster ``k`` mostly writes a term ("waiting" rather than "wait")."""

@@ -262,12 +262,16 @@ def _distinct_name(t: Theme, keywords: Sequence[str], member_docs: Sequence[str]
     return f"{t.name} ({suffix})"
 
 
-def _namer(themes: list[Theme], masked: Sequence[str]) -> tuple[ThemeNamer, np.ndarray, int]:
-    """The topic-phrase namer over the themes' members (answers in no theme form one more label)."""
+def _namer(themes: list[Theme], masked: Sequence[str],
+           before: ThemeNamer | None = None) -> tuple[ThemeNamer, np.ndarray, int]:
+    """The topic-phrase namer over the themes' members (answers in no theme form one more label);
+    ``before``: the namer of the same answers under other themes, whose answer-level work is reused."""
     labels = np.full(len(masked), len(themes))
     for k, t in enumerate(themes):
         labels[t.members] = k
     n_labels = len(themes) + (1 if (labels == len(themes)).any() else 0)
+    if before is not None:
+        return before.relabel(labels, n_labels), labels, n_labels
     return ThemeNamer(list(masked), labels, n_labels), labels, n_labels
 
 
@@ -304,7 +308,7 @@ def name_themes(themes: list[Theme], docs: Sequence[str], masked: Sequence[str],
         kept_idx = [k for k, t in enumerate(themes) if id(t) not in drop]
         kws = [kws[k] for k in kept_idx]
         themes[:] = [themes[k] for k in kept_idx]
-        namer = _namer(themes, masked)[0]
+        namer = _namer(themes, masked, before=namer)[0]
     for k, t in enumerate(themes):
         st, pos, neg = _stance(t, stance, weight)
         one_sided = max(pos, neg) >= ONE_SIDED and weight[t.members].sum() >= STANCE_MIN_ANSWERS
