@@ -242,11 +242,18 @@ class EmbeddedCoder(DecisionRules):
         assert self.features is not None
         return self.features.transform(texts, self.engine.embed(texts) if emb is None else emb)
 
-    def _fit_features(self, texts: list[str], corpus: list[str], emb_corpus: np.ndarray, weight: float) -> None:
+    def _fit_features(self, texts: list[str], corpus: list[str], emb_corpus: np.ndarray, weight: float,
+                      rows: bool = False):
+        """Learn the features from the answers and ``texts``; with ``rows``, also return their rows
+        (the answers' first, then ``texts``'), read in the same pass."""
         fit_texts = corpus + texts
         vectors = np.vstack([emb_corpus, self.engine.embed(texts)]) if corpus else self.engine.embed(texts)
         centre = self.mu if self.mu is not None else vectors.mean(axis=0)
-        self.features = TextFeatures(embedding_weight=weight).fit(fit_texts, vectors, centre=centre)
+        self.features = TextFeatures(embedding_weight=weight)
+        if rows:
+            return self.features.fit_transform(fit_texts, vectors, centre=centre)
+        self.features.fit(fit_texts, vectors, centre=centre)
+        return None
 
     def _fit_ovr(self, corpus: list[str], emb_corpus: np.ndarray) -> None:
         texts, Y = training_rows(self.codes, self.context.no_code_examples)
@@ -265,10 +272,11 @@ class EmbeddedCoder(DecisionRules):
         n_codes = len(self.codes)
         ex_texts = [e for _, e in examples] + self.rep.texts
         ex_y = np.array([i for i, _ in examples] + list(range(n_codes)))
-        self._fit_features(ex_texts, corpus, emb_corpus, SOFTMAX_EMBEDDING_WEIGHT)
-        # The answers' matrix is handed over, not kept: the learner frees it before its largest fit.
-        self.learner = SoftmaxLearner().fit(self._matrix(ex_texts), ex_y, n_codes,
-                                            self._matrix(corpus, emb_corpus) if len(corpus) >= 30 else None)
+        both = [self._fit_features(ex_texts, corpus, emb_corpus, SOFTMAX_EMBEDDING_WEIGHT, rows=True)]
+        X_ex = both[0][len(corpus):]
+        # The answers' rows are handed over, not kept: the learner frees them before its largest fit.
+        both[0] = both[0][: len(corpus)] if len(corpus) >= 30 else None
+        self.learner = SoftmaxLearner().fit(X_ex, ex_y, n_codes, both.pop())
         texts, Y = training_rows(self.codes, ())
         self.estimated_agreement = softmax_agreement(self._matrix(texts), Y, self._matrix(self.rep.texts),
                                                      SECOND_MIN_PROB, start=self.learner.examples_model_)

@@ -119,9 +119,23 @@ class TextFeatures:
         self.centre_ = vectors.mean(axis=0) if centre is None else centre
         return self
 
+    def fit_transform(self, texts: list[str], vectors: np.ndarray, centre: np.ndarray | None = None) -> sparse.csr_matrix:
+        """fit, then the rows of ``texts`` themselves, reading each text once."""
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self.tfidf_ = TfidfVectorizer(sublinear_tf=True, ngram_range=(1, 2), max_features=self.max_features,
+                                      min_df=2 if len(texts) >= 200 else 1)
+        words = self.tfidf_.fit_transform(texts)
+        words.sort_indices()  # as transform() gives them
+        self.centre_ = vectors.mean(axis=0) if centre is None else centre
+        return self._stack(words, vectors)
+
     def transform(self, texts: list[str], vectors: np.ndarray) -> sparse.csr_matrix:
+        return self._stack(self.tfidf_.transform(texts), vectors)
+
+    def _stack(self, words: sparse.csr_matrix, vectors: np.ndarray) -> sparse.csr_matrix:
         dense = self.embedding_weight * unit_rows(np.asarray(vectors, dtype=np.float64) - self.centre_)
-        return sparse.hstack([self.tfidf_.transform(texts), sparse.csr_matrix(dense)]).tocsr()
+        return sparse.hstack([words, sparse.csr_matrix(dense)]).tocsr()
 
 
 def _fit_svms(X: sparse.csr_matrix, Y: np.ndarray, C: float, tol: float) -> tuple[np.ndarray, np.ndarray]:
