@@ -17,6 +17,7 @@ from a topical answer so that themes form around what the answer is about:
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from typing import Literal
 
 from .sentiment import nothing_answer
@@ -75,22 +76,23 @@ def topic_words(text: str) -> list[str]:
 def subject_words(question: str | None) -> frozenset[str]:
     """The words of the question itself ("What did you think of the *course*?"): what every answer is
     about, so naming it is no topic ("Great course" only evaluates)."""
-    from .naming import _stem
+    from .textfeatures import stem
 
-    return frozenset(_stem(w) for w in topic_words(question or "") if len(w) > 2)
+    return frozenset(stem(w) for w in topic_words(question or "") if len(w) > 2)
 
 
+@lru_cache(maxsize=65536)  # pure in its arguments; codebook generation and coding both ask for every answer
 def answer_form(text: str, subject: frozenset[str] = frozenset()) -> AnswerForm:
     """"nothing", "verdict" or "topic" (see the module docstring); ``subject``: stems of the question's
     own words (:func:`subject_words`), which name no topic of their own."""
-    from .naming import _stem
+    from .textfeatures import stem
 
     kind = nothing_answer(text)
     if kind == "bare":
         return "nothing"
     words = topic_words(text)
     if subject:
-        words = [w for w in words if _stem(w) not in subject]
+        words = [w for w in words if stem(w) not in subject]
     if not words:
         # "No complaints", "Can't fault anything", "Nothing to improve, all good": no topic named.
         return "nothing" if kind == "praise" else "verdict"

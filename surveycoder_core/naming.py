@@ -21,33 +21,36 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .naming_surface import _Surface
+from .naming_words import (
+    _ADJ_SUFFIXES,
+    _CALENDAR,
+    _CONTRACTION_BITS,
+    _DESCRIPTORS,
+    _DETERMINERS,
+    _PARTICIPLES,
+    _PHRASE_ENDS,
+    _ROLES,
+    _TITLES,
+    _TOPIC_WORDS,
+    _VERBISH,
+    GENERIC,
+    NAME_STOP,
+)
 from .sentiment import word_polarity
-from .textfeatures import STOP
-
-# sklearn tokenises "don't" as "don"; keep those fragments out of names too.
-_CONTRACTION_BITS = frozenset({"didn", "don", "isn", "ve", "wasn", "doesn", "couldn", "wouldn", "ll", "re", "aren", "weren", "haven", "hasn", "won", "shouldn"})
-
+from .textfeatures import STOP, WORD_RE, stem
 
 _JUNK_RE = re.compile(r"(.)\1\1")
-# Words that are frequent in a cluster without saying what it is about (narrative verbs, time words).
-# Used for names only; coding still sees them.
-NAME_STOP = frozenset(
-    {"went", "go", "came", "come", "got", "said", "told", "asked", "took", "take", "gave", "give", "left",
-     "tried", "ordered", "seemed", "night", "day", "days", "week", "weeks", "today", "yesterday", "year",
-     "years", "ago", "later", "back", "thank", "thanks", "definitely", "highly", "absolutely", "totally",
-     "sure", "able", "let", "keep", "kept", "felt", "feel", "actually", "little", "far", "better",
-     "extremely", "especially", "completely", "pretty", "super", "quite", "truly", "certainly", "probably"}
-)
-
-
-_TOKEN_RE = re.compile(r"[a-z][a-z']*[a-z]|[a-z]")
 _STOP_ALL = STOP | _CONTRACTION_BITS
 
 
-def _terms(doc: str, stop: frozenset = _STOP_ALL, token_re: re.Pattern = _TOKEN_RE) -> list[str]:
+def _terms(doc: str, stop: frozenset = _STOP_ALL, compounds: bool = False) -> list[str]:
     """Content words and bigrams of *adjacent* content words ("wine list", never "staff lovely"
-    from "staff were lovely")."""
-    toks = [t[:-2] if t.endswith("'s") else t for t in token_re.findall(doc.lower().replace("’", "'"))]
+    from "staff were lovely"); a hyphenated compound is one word only with ``compounds``."""
+    toks = WORD_RE.findall(doc.lower().replace("’", "'"))
+    if not compounds:
+        toks = [p for t in toks for p in t.split("-")]
+    toks = [t[:-2] if t.endswith("'s") else t for t in toks]
     # Contractions ("didn't", "we've") are function words; possessives keep their noun.
     keep = [t if (len(t) > 1 and "'" not in t and t not in stop) else None for t in toks]
     out = [t for t in keep if t]
@@ -127,198 +130,21 @@ def is_polar(term: str) -> bool:
 # Researcher-style names: head topic phrase + stance, sentence case, acronyms kept, no people.
 # ---------------------------------------------------------------------------------------------
 
-# Evaluative and filler words: they say how people felt, not what a theme is about, so they never
-# head a name (the stance is spelt out separately).
-GENERIC = frozenset(
-    {"good", "great", "fine", "better", "best", "brilliant", "happy", "excellent", "amazing", "lovely",
-     "nice", "okay", "ok", "perfect", "wonderful", "fantastic", "awesome", "superb", "outstanding",
-     "terrible", "awful", "bad", "poor", "worst", "horrible", "dreadful", "rubbish", "able", "thank",
-     "thanks", "thankyou", "week", "weeks", "month", "months", "year", "years", "day", "days", "time",
-     "times", "hour", "hours", "minutes", "really", "lot", "lots", "thing", "things", "everything",
-     "nothing", "anything", "something", "way", "overall", "just", "like", "liked", "well", "much",
-     "many", "always", "never", "also", "still", "yes", "no", "very", "positive", "negative", "love",
-     "loved", "enjoy", "enjoyed", "recommend", "recommended", "pleased", "satisfied", "glad",
-     "impressed", "experience", "whole", "bit", "little", "comment", "comments", "improve",
-     "improved", "improvement", "possible", "having", "make", "makes", "making", "new", "old",
-     "big", "small", "sure", "right", "wrong", "real", "different", "current", "usually",
-     "start", "finish", "end", "soon", "twice", "once", "thought", "think", "happened", "despite",
-     "considering", "circumstances", "obviously", "maybe", "perhaps", "probably", "mostly", "simply",
-     "eat", "eaten", "visit", "try", "tried", "helped", "feeling", "feel",
-     "spot", "place", "thanked", "pleasantly", "surprised", "special", "favorite", "favourite",
-     "amazingly", "incredibly", "consistently", "fab", "fabulous", "cool", "decent",
-     "worth", "happen", "reason", "question", "questions", "problem", "problems", "issue", "issues",
-     "anymore", "moment", "stuff", "kind", "sort", "type", "lady", "man", "woman", "guy", "gentleman",
-     "mum", "dad", "family", "friend", "friends", "mr", "mrs", "ms", "miss", "sir", "people", "person"}
-)
-_CALENDAR = frozenset(
-    {"january", "february", "march", "april", "june", "july", "august", "september", "october",
-     "november", "december", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday",
-     "sunday", "weekend", "weekends", "morning", "evening", "afternoon", "tonight", "night", "nights"}
-)
-# Words that read better spelt out in a name.
-_SPELL = {"dr": "doctor", "drs": "doctors", "docs": "doctors", "doc": "doctor", "appt": "appointment",
-          "appts": "appointments", "info": "information"}
-# A person's name never goes into a code name. Conservative: a common first name, or a capitalised
-# word that mostly follows a title ("Dr Schofield") or a first name ("Louise Smith").
-_TITLES = frozenset({"dr", "mr", "mrs", "ms", "miss", "prof", "professor", "nurse", "sister", "cpn",
-                     "doctor", "dr.", "consultant", "therapist", "worker", "psychiatrist", "matron"})
-FIRST_NAMES = frozenset(
-    """aaron abby abigail adam adrian aisha alan alex alexander alice alison amanda amber amy andrea
-    andrew andy angela angus ann anna anne annie anthony ben beth bethany brian bridget carl carol
-    caroline catherine charlie charlotte chloe chris christine claire clare colin craig daniel danny
-    darren dave david debbie deborah debra denise derek diane donna dylan edward elaine eleanor elizabeth
-    ellie emily emma eric fiona francesca gail gareth gary gemma george gillian graham hannah harry
-    heather helen holly ian jack jackie james jamie jane janet jason jayne jen jenny jennifer jess
-    jessica jill jo joanne joe john jon jonathan julie karen kate katie kathryn kelly kerry kevin kim
-    kirsty laura lauren leanne lee linda lisa liz lorraine louise lucy lynn lynne mandy margaret maria
-    marie martin mary matt matthew megan melanie michael michelle mike natalie natasha neil nicola
-    nicole nick nigel oliver olivia pam paul paula peter phil philip rachel rebecca richard rob robert
-    ruth ryan sally sam samantha sandra sarah scott sharon shaun sheila simon sophie stephanie stephen
-    steve steven stuart susan suzanne tom tony tracey tracy vicky victoria wendy yvonne zoe""".split()
-)
-_DESCRIPTORS = frozenset(
-    {"long", "fast", "slow", "quick", "quickly", "cheap", "expensive", "late", "busy", "noisy", "clean",
-     "dirty", "cold", "hot", "quiet", "loud", "friendly", "helpful", "kind", "caring", "rude",
-     "unhelpful", "polite", "professional", "efficient", "knowledgeable", "attentive", "confusing",
-     "reliable", "unreliable", "fresh", "tasty", "bland", "delicious", "high", "low", "slowly", "easy",
-     "difficult", "supportive", "compassionate", "respectful", "reasonable",
-     "pricey", "overpriced", "affordable", "comfortable", "welcoming", "responsive", "clear", "prompt",
-     "spicy", "sweet", "salty", "sour", "greasy", "oily", "crispy", "soggy", "authentic", "cozy", "cosy",
-     "spacious", "crowded", "cramped", "warm", "tidy", "messy", "smelly", "safe", "unsafe", "available",
-     "unavailable", "accessible", "convenient", "inconvenient", "flexible", "simple", "complicated",
-     "hidden", "unclear", "accurate", "inaccurate", "faulty", "broken", "intermittent", "stable",
-     "unstable", "fair", "unfair", "small", "large", "huge", "tiny", "short", "rushed", "thorough"}
-)
-_SURFACE_RE = re.compile(r"[A-Za-z][A-Za-z']*[A-Za-z](?:-[A-Za-z]+)*|[A-Za-z]")
-_CAP_RE = re.compile(r"(?<![A-Za-z'])[A-Z][A-Za-z']*[A-Za-z](?:-[A-Za-z]+)*|(?<![A-Za-z'])[A-Z](?![A-Za-z])")
-# The word before a capitalised word, and what separates them (a full stop etc. = new sentence).
-_PREV_RE = re.compile(r"([A-Za-z][A-Za-z']*)([^A-Za-z']*)$")
-
-
-class _Surface:
-    """How words are written in the answers: acronyms (GP, NHS), proper adjectives (Thai), people."""
-
-    def __init__(self, docs: Sequence[str]):
-        from collections import Counter, defaultdict
-
-        self.forms: dict[str, Counter] = defaultdict(Counter)
-        mid_cap: Counter = Counter()
-        mid_all: Counter = Counter()
-        after_title: Counter = Counter()
-        after_first: Counter = Counter()
-        self.doc_caps: list[frozenset[str]] = []
-        lower: Counter = Counter()
-        for doc in docs:
-            d = doc.replace("’", "'")
-            toks = _SURFACE_RE.findall(d)
-            # Lower-case words are written mid-sentence; only capitalised ones need a closer look.
-            lower.update(t[:-2] if t.endswith("'s") else t for t in toks if t.islower())
-            caps = set()
-            for m in _CAP_RE.finditer(d):
-                w = m.group(0)
-                if w.endswith(("'s", "'S")):
-                    w = w[:-2]
-                lw = w.lower()
-                caps.add(lw)
-                self.forms[lw][w] += 1
-                before = d[max(0, m.start() - 24) : m.start()]
-                pm = _PREV_RE.search(before)
-                if not pm or pm.group(2).strip(" ,-") or lw == "i":
-                    continue  # sentence start ("Staff were ...") says nothing about the word
-                prev = pm.group(1).lower()
-                mid_all[lw] += 1
-                mid_cap[lw] += 1
-                if prev in _TITLES:
-                    after_title[lw] += 1
-                if prev in FIRST_NAMES:
-                    after_first[lw] += 1
-            self.doc_caps.append(frozenset(caps))
-        for lw, n in lower.items():
-            self.forms[lw][lw] += n
-            mid_all[lw] += n
-        self.proper = {w for w, n in mid_all.items() if n >= 2 and mid_cap[w] >= 0.7 * n}
-        self.proper_loose = {w for w, n in mid_all.items() if n >= 2 and mid_cap[w] >= 0.5 * n}
-        people = set(FIRST_NAMES)
-        for w in self.proper:
-            cap = mid_cap[w]
-            if cap and (after_title[w] >= 0.3 * cap or after_first[w] >= 0.3 * cap):
-                people.add(w)
-        self.people = frozenset(people - _SPELL.keys() - _TITLES - GENERIC)
-        # Answers that name a person (written with a capital): "Darren was brilliant".
-        self.names_person = np.array([bool(c & self.people) for c in self.doc_caps], dtype=bool)
-
-    def word(self, w: str) -> str:
-        w = _SPELL.get(w, w)
-        forms = self.forms.get(w)
-        if forms:
-            top, n = max(forms.items(), key=lambda kv: (kv[1], kv[0]))
-            if (top.isupper() or (top.endswith("s") and top[:-1].isupper() and len(top) > 2)) and 2 <= len(top) <= 7 and n >= 0.5 * sum(forms.values()):
-                return top  # GP, NHS, SEPA, CPNs
-            if w in self.proper_loose and top[:1].isupper():
-                return top[:1].upper() + top[1:].lower()  # Thai, Indian
-        return w
-
-    def phrase(self, term: str) -> str:
-        return " ".join(self.word(w) for w in term.split())
-
-    def is_person(self, w: str) -> bool:
-        return w in self.people
-
-
 _BE = r"(?:is|are|was|were|been|be|seems?|felt|always|very|so|too|really|extremely|quite|not|and|,|\s)*"
 
 
-# sklearn's stop list holds a few words that are survey topics ("bill", "system", "call").
-_TOPIC_WORDS = frozenset({"bill", "system", "call", "fire", "interest", "detail", "amount", "top", "side",
-                          "front", "part", "name", "found", "full", "people", "time", "times"})
+
 _NAME_STOP_ALL = _STOP_ALL - _TOPIC_WORDS
 
 
-# Names keep hyphenated compounds whole ("top-up", "face-to-face").
-_NAME_TOKEN_RE = re.compile(r"[a-z][a-z']*[a-z](?:-[a-z]+)*|[a-z]")
 
 
 def _name_terms(doc: str) -> list[str]:
-    return _terms(doc, _NAME_STOP_ALL, _NAME_TOKEN_RE)
+    return _terms(doc, _NAME_STOP_ALL, compounds=True)  # names keep "top-up", "face-to-face" whole
 
 
 def _is_past(w: str) -> bool:
     return len(w) > 4 and w.endswith("ed") and not w.endswith("eed")
-
-
-def _stem(w: str) -> str:
-    """Light stemming for grouping a word's forms: wait/waits/waiting/waited, price/prices/pricing."""
-    if w.endswith("ies") and len(w) > 4:
-        w = w[:-3] + "y"
-    elif w.endswith("s") and not w.endswith("ss") and len(w) > 3:
-        w = w[:-1]
-    if w.endswith("ing") and len(w) > 6:  # "caring" stays apart from "car"
-        w = w[:-3]
-    elif w.endswith("ed") and len(w) > 5:
-        w = w[:-2]
-    if w.endswith("e") and len(w) > 4:
-        w = w[:-1]
-    return w
-
-
-# Stop words that may still end a phrase ("waiting times", "young people").
-# Phrasal-verb particles end a phrase too: "looked after", "logged out", "cut off", "called back".
-_PHRASE_ENDS = frozenset({"time", "times", "people", "after", "out", "off", "back", "up", "down", "over"})
-_DETERMINERS = frozenset({"my", "the", "a", "an", "your", "our", "their", "his", "her"})
-# Bare verbs that name a category badly ("Listen", "Try").
-_VERBISH = frozenset({"listen", "talk", "try", "ask", "say", "tell", "explain", "speak", "understand", "return",
-                      "open", "link", "track", "add", "check", "trying", "cope", "see", "seeing"})
-# Irregular past participles ("given", "seen"), which the "-ed" test misses.
-_PARTICIPLES = frozenset({"given", "taken", "seen", "done", "made", "shown", "told", "got", "gotten", "known",
-                          "felt", "kept", "left", "brought", "bought", "sent", "spent", "found", "held", "paid",
-                          "put", "said", "gone", "come", "become", "written", "spoken", "driven", "eaten"})
-_ADJ_SUFFIXES = ("ful", "ous", "ive", "able", "ible", "ent", "ant", "ic", "est", "ier", "ed", "y")
-# Roles people are named with ("Dr Smith", "nurse Jo"): "Praise for named doctors", never the name.
-_ROLES = {"doctor": "doctors", "dr": "doctors", "nurse": "nurses", "cpn": "CPNs", "therapist": "therapists",
-          "consultant": "consultants", "psychiatrist": "psychiatrists", "receptionist": "receptionists",
-          "waiter": "waiters", "waitress": "waiting staff", "engineer": "engineers", "advisor": "advisors",
-          "adviser": "advisers", "agent": "agents", "teacher": "teachers", "manager": "managers",
-          "midwife": "midwives", "physio": "physios", "worker": "workers", "driver": "drivers"}
 
 
 class ThemeNamer:
@@ -334,15 +160,8 @@ class ThemeNamer:
         from sklearn.feature_extraction.text import CountVectorizer
 
         self.docs = list(docs)
-        self.labels = np.asarray(labels)
-        self.n = n_labels
         self.surface = _Surface(self.docs)
-        self.members = [np.where(self.labels == k)[0] for k in range(n_labels)]
-        self.sizes = np.maximum(1, np.bincount(self.labels, minlength=n_labels)[:n_labels]).astype(float)
-        self._terms_cache: dict[int, list[tuple[str, float, float]]] = {}
-        self._phrase_cache: dict[tuple[int, str], tuple[str | None, str | None]] = {}
-        self._contig_cache: dict[str, bool] = {}
-        self.named_topics: dict[int, str] = {}
+        self._M = None
         min_df = 2 if len(docs) >= 200 else 1
         try:
             cv = CountVectorizer(analyzer=_name_terms, min_df=min_df)
@@ -350,22 +169,19 @@ class ThemeNamer:
         except ValueError:
             self.vocab = np.array([], dtype=object)
             self.index: dict[str, int] = {}
+            self._set_labels(labels, n_labels)
             return
         # Word level (descriptors, phrase checks) ...
         self.wvocab = np.array(cv.get_feature_names_out())
         self.windex = {v: j for j, v in enumerate(self.wvocab)}
         self.Xb = (X > 0).astype(np.float32).tocsc()
-        onehot = sparse.csr_matrix(
-            (np.ones(len(self.labels)), (self.labels, np.arange(len(self.labels)))), shape=(n_labels, len(self.labels))
-        )
-        self.wdf = np.asarray((onehot @ self.Xb).todense())
         self.wglobal = np.asarray(self.Xb.sum(axis=0)).ravel() / max(1, X.shape[0])
         self.wvalid = np.array([self._topic_ok(v) for v in self.wvocab], dtype=bool)
         # ... and term level, where the forms of a word count together ("bill", "bills", "billing"),
         # so a theme is not named after a rarer word just because its main word is spelt three ways.
         groups: dict[str, list[int]] = {}
         for j, v in enumerate(self.wvocab):
-            key = v if " " in v else "#" + _stem(v)
+            key = v if " " in v else "#" + stem(v)
             groups.setdefault(key, []).append(j)
         cols, rows, names, members = [], [], [], []
         for gi, (key, js) in enumerate(groups.items()):
@@ -377,14 +193,43 @@ class ThemeNamer:
                 cols.append(gi)
         G = sparse.csr_matrix((np.ones(len(rows)), (rows, cols)), shape=(len(self.wvocab), len(names)))
         M = ((self.Xb @ G) > 0).astype(np.float32)
+        self._M = M
         self.vocab = np.array(names, dtype=object)
         self.index = {v: j for j, v in enumerate(names)}
         self.group_members = members
-        self.df = np.asarray((onehot @ M).todense())
         self.global_share = np.asarray(M.sum(axis=0)).ravel() / max(1, X.shape[0])
         # A word group is a topic only if its commonest form is ("better"/"bettered" is not).
         self.valid = np.array([bool(self.wvalid[self.windex[n]]) for n in names], dtype=bool)
         self.desc = np.array([v in _DESCRIPTORS for v in self.wvocab], dtype=bool)
+        self._set_labels(labels, n_labels)
+
+    def relabel(self, labels: Sequence[int], n_labels: int) -> ThemeNamer:
+        """The namer of the same answers grouped differently (after themes merged): what depends on
+        the answers alone (how words are written, the vocabulary) is shared, not computed again."""
+        import copy
+
+        other = copy.copy(self)
+        other._set_labels(labels, n_labels)
+        return other
+
+    def _set_labels(self, labels: Sequence[int], n_labels: int) -> None:
+        from scipy import sparse
+
+        self.labels = np.asarray(labels)
+        self.n = n_labels
+        self.members = [np.where(self.labels == k)[0] for k in range(n_labels)]
+        self.sizes = np.maximum(1, np.bincount(self.labels, minlength=n_labels)[:n_labels]).astype(float)
+        self._terms_cache: dict[int, list[tuple[str, float, float]]] = {}
+        self._phrase_cache: dict[tuple[int, str], tuple[str | None, str | None]] = {}
+        self._contig_cache: dict[str, bool] = {}
+        self.named_topics: dict[int, str] = {}
+        if self._M is None:
+            return
+        onehot = sparse.csr_matrix(
+            (np.ones(len(self.labels)), (self.labels, np.arange(len(self.labels)))), shape=(n_labels, len(self.labels))
+        )
+        self.wdf = np.asarray((onehot @ self.Xb).todense())
+        self.df = np.asarray((onehot @ self._M).todense())
 
     def _rep(self, k: int, term: str) -> str:
         """How cluster ``k`` mostly writes a term ("waiting" rather than "wait")."""
@@ -495,7 +340,7 @@ class ThemeNamer:
         with_word = 0
         grams: Counter = Counter()
         for t in texts:
-            toks = _NAME_TOKEN_RE.findall(t.lower().replace("’", "'"))
+            toks = WORD_RE.findall(t.lower().replace("’", "'"))
             if word not in toks:
                 continue
             with_word += 1
@@ -540,18 +385,18 @@ class ThemeNamer:
         # Prefer the phrase people write ("waiting times", "mental health") over one of its words.
         if " " not in head:
             best = None
-            hstem = _stem(head)
+            hstem = stem(head)
             for t, _s, sh in terms[1:]:
-                if " " in t and hstem in {_stem(w) for w in t.split()} and sh >= 0.45 * hshare and (best is None or sh > best[1]):
+                if " " in t and hstem in {stem(w) for w in t.split()} and sh >= 0.45 * hshare and (best is None or sh > best[1]):
                     best = (t, sh)
             if best:
                 head, hshare = best
             else:
                 head = self._expand(k, head)
         second = None
-        hw = {_stem(w)[:5] for w in head.split()}
+        hw = {stem(w)[:5] for w in head.split()}
         for t, s, sh in terms[1:6]:
-            if {_stem(w)[:5] for w in t.split()} & hw:
+            if {stem(w)[:5] for w in t.split()} & hw:
                 continue
             if s >= 0.6 * hs and sh >= 0.2 and sh >= 0.5 * hshare and not _is_past(t) and not t.endswith("ing"):
                 second = t

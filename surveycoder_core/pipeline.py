@@ -9,8 +9,7 @@ response not yet coded and never charges a response twice.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -25,7 +24,6 @@ from .errors import EngineError, InvalidStateError, NoDataError, SurveyCoderErro
 from surveycoder_core.db.projects import get_question, set_question_status
 from surveycoder_core.db.responses import Flag, canonical_texts, pending_canonical, save_codings
 from .review import flag_for_review
-from .sentiment import prime_for_coding
 from surveycoder_core.db.store import record_event, write
 
 log = logging.getLogger(__name__)
@@ -150,10 +148,6 @@ def coding_stage(db: sqlite_utils.Database, question_id: str, engine: Engine, ho
             raise Cancelled(f"cancelled after {done} of {total} responses")
         batch = pending[start : start + batch_size]
         texts = [r["clean_text"] for r in batch]
-        if engine.name.endswith("embedded"):
-            # The embedded coder reads the lexicon score of every clause one at a time; scoring
-            # them all in one vectorised pass first makes those reads lookups (4x less time).
-            prime_for_coding(texts)
         try:
             codings = coder.code(texts)
         except SurveyCoderError:

@@ -29,8 +29,6 @@ LOW_SCORE_EXTRA = 0.25
 # Two codes compete when the runner-up has at least this share of the leader's support.
 COMPETING_RATIO = 0.6
 COMPETING_MIN = 0.2
-# Flag a response whose codes carry opposite sentiments (praise for one aspect, complaint about another).
-FLAG_OPPOSITE = True
 # Ranking for the relative cut: the weakest calibrated score, minus this much per code beyond the
 # first (each extra code is one more chance of a wrong one). Measured, share of wrong assignments
 # caught at 25 % flagged, mean over the 10 set x mode runs: 0.377 without, 0.420 with 0.2, every run
@@ -75,7 +73,8 @@ def flag_for_review(
                 f"Another code ({label(k2)}) is almost as likely as the one chosen; check which applies."
             )
     sents = {a.sentiment for a in coding.assignments}
-    if FLAG_OPPOSITE and "Positive" in sents and "Negative" in sents and len(coding.assignments) > 1:
+    # Opposite sentiments: praise for one aspect, complaint about another.
+    if "Positive" in sents and "Negative" in sents and len(coding.assignments) > 1:
         return True, "competing_aspects", "The response praises one aspect and criticises another."
     weak = [a for i, a in enumerate(coding.assignments) if a.score < (LOW_SCORE if i == 0 else LOW_SCORE_EXTRA)]
     if weak:

@@ -59,7 +59,6 @@ SURVEY_LEXICON: dict[str, float] = {
     "listened": 1.0, "tasty": 1.8, "yummy": 2.0, "courteous": 1.8, "thorough": 1.2, "approachable": 1.5,
 }
 
-FALLBACK_TO_TEXT = True  # a neutral clause takes the whole answer's sentiment
 MODEL_CUT = 0.8  # QuestionSentiment must be this sure to speak where the lexicon is silent
 
 # Compound score cut-offs recommended by the VADER authors.
@@ -178,11 +177,9 @@ _REQUEST_RE = re.compile(
     re.IGNORECASE,
 )
 REQUEST_POS_CUT = 0.5
-REQUEST_RULE = True
 
 
-# The text tests below are cached (pure in the text; the coder asks again for each code of an
-# answer): after toggling a switch such as SUGGESTION_START by hand, call their cache_clear().
+# The text tests below are cached (pure in the text; the coder asks again for each code of an answer).
 @lru_cache(maxsize=65536)
 def is_request(text: str) -> bool:
     return bool(_REQUEST_RE.search(text or ""))
@@ -213,13 +210,12 @@ _SUGGESTION_START_RE = re.compile(
     r"(?!.*\bthan\b)",
     re.IGNORECASE | re.DOTALL,
 )
-SUGGESTION_START = True
 
 
 @lru_cache(maxsize=65536)
 def is_suggestion(text: str) -> bool:
     text = text or ""
-    return bool(_SUGGESTION_RE.search(text) or (SUGGESTION_START and _SUGGESTION_START_RE.match(text)))
+    return bool(_SUGGESTION_RE.search(text) or _SUGGESTION_START_RE.match(text))
 
 
 # Plain complaint idioms VADER misreads (it scores "I wouldn't go back" positive, "never again" neutral).
@@ -275,7 +271,6 @@ _NO_FAULT_RE = re.compile(
     r"\b(do ?n[o']?t|do not|no need to) (have to |need to )?change (anything|a thing)\b",
     re.IGNORECASE,
 )
-NOTHING_RULE = True
 
 
 @lru_cache(maxsize=65536)
@@ -303,7 +298,7 @@ def sentiment_label(text: str) -> str:
     s = polarity(text)
     if s < 0.5 and (is_suggestion(text) or is_complaint(text)):
         return "Negative"
-    if REQUEST_RULE and 0 < s < REQUEST_POS_CUT and is_request(text):
+    if 0 < s < REQUEST_POS_CUT and is_request(text):
         return "Neutral"
     return label_from_score(s)
 
@@ -389,22 +384,21 @@ def code_sentiment(
     """
     if coding_type == "qualitative_topics":
         return "Neutral"
-    if NOTHING_RULE:
-        kind = nothing_answer(full_text)
-        if kind == "praise":
+    kind = nothing_answer(full_text)
+    if kind == "praise":
+        return "Positive"
+    if kind == "bare":
+        if expected in ("Positive", "Negative"):
+            return expected
+        if code_name and _NOTHING_GOOD_CODE_RE.search(code_name):
+            return "Negative"
+        if code_name and _IMPROVE_Q_RE.search(code_name):
             return "Positive"
-        if kind == "bare":
-            if expected in ("Positive", "Negative"):
-                return expected
-            if code_name and _NOTHING_GOOD_CODE_RE.search(code_name):
-                return "Negative"
-            if code_name and _IMPROVE_Q_RE.search(code_name):
-                return "Positive"
-            if question and _IMPROVE_Q_RE.search(question):
-                return "Positive"
-            if question and _LIKE_Q_RE.search(question):
-                return "Negative"
-            return "Neutral"
+        if question and _IMPROVE_Q_RE.search(question):
+            return "Positive"
+        if question and _LIKE_Q_RE.search(question):
+            return "Negative"
+        return "Neutral"
     s = polarity(clause)
     if abs(s) >= POS_CUT or is_suggestion(clause) or is_complaint(clause):
         return sentiment_label(clause)
@@ -412,7 +406,7 @@ def code_sentiment(
     if m:
         return m
     s_full = polarity(full_text)
-    if FALLBACK_TO_TEXT and (abs(s_full) >= POS_CUT or is_suggestion(full_text)):
+    if abs(s_full) >= POS_CUT or is_suggestion(full_text):  # a neutral clause: the answer's
         return sentiment_label(full_text)
     m = _from_model(p_text)
     if m:
@@ -445,8 +439,8 @@ class QuestionSentiment:
         from sklearn.linear_model import LogisticRegression
 
         self.tfidf = TfidfVectorizer(sublinear_tf=True, min_df=2, max_features=20000).fit(texts)
-        X = self._x(texts, emb)
-        self.model = LogisticRegression(C=1.0, max_iter=300).fit(X[sel], y)
+        X = self._x([texts[i] for i in sel], emb[sel])  # rows are independent: only the labelled ones
+        self.model = LogisticRegression(C=1.0, max_iter=300).fit(X, y)
         return self
 
     def _x(self, texts: list[str], emb: np.ndarray):

@@ -1,6 +1,8 @@
-"""Small text helpers shared by the embedded engine's parts: cleaning code names, content-word stems.
+"""Small text helpers shared by the embedded engine's parts: the word tokeniser and the stemmer,
+cleaning code names, content-word stems, people's names.
 
-Kept separate so that naming, coding and entity extraction agree on what a "word" is.
+Kept in one place so that naming, coding and theme finding agree on what a "word" is and which
+words are forms of one another.
 """
 
 from __future__ import annotations
@@ -9,7 +11,11 @@ import re
 
 from sklearn.feature_extraction.text import ENGLISH_STOP_WORDS
 
-_WORD_RE = re.compile(r"[a-z][a-z']+")
+# The one word tokeniser of the engine's text modules (match on lower-cased text, or use CASED_WORD_RE):
+# letters with inner apostrophes ("didn't", "staff's"), hyphenated compounds kept whole ("top-up",
+# "face-to-face").
+WORD_RE = re.compile(r"[a-z][a-z']*[a-z](?:-[a-z]+)*|[a-z]")
+CASED_WORD_RE = re.compile(WORD_RE.pattern, re.IGNORECASE)
 # Words that say nothing about a theme in survey answers (on top of the usual stop words).
 SURVEY_STOP = frozenset(
     {
@@ -33,19 +39,39 @@ def clean_code_name(name: str) -> str:
     return s.lower()
 
 
-def stem(word: str) -> str:
-    """A crude prefix stem: 'waiting'/'waited'/'wait' share 'wait'; good enough for lexical evidence."""
-    return word[:5]
-
-
-def content_stems(text: str, *, keep_generic: bool = False) -> set[str]:
-    """Stems of the content words of ``text`` (stop words and 1–2 letter words dropped)."""
-    stop = ENGLISH_STOP_WORDS if keep_generic else STOP
-    return {stem(w) for w in _WORD_RE.findall((text or "").lower()) if len(w) > 2 and w not in stop}
+def stem(w: str) -> str:
+    """Light stemming for grouping a word's forms: wait/waits/waiting/waited, price/prices/pricing."""
+    if w.endswith("ies") and len(w) > 4:
+        w = w[:-3] + "y"
+    elif w.endswith("s") and not w.endswith("ss") and len(w) > 3:
+        w = w[:-1]
+    if w.endswith("ing") and len(w) > 6:  # "caring" stays apart from "car"
+        w = w[:-3]
+    elif w.endswith("ed") and len(w) > 5:
+        w = w[:-2]
+    if w.endswith("e") and len(w) > 4:
+        w = w[:-1]
+    return w
 
 
 def words(text: str) -> list[str]:
-    return _WORD_RE.findall((text or "").lower())
+    """The lower-cased words of ``text`` (possessives keep their noun: "staff's" -> "staff")."""
+    toks = WORD_RE.findall((text or "").lower().replace("’", "'"))
+    return [t[:-2] if t.endswith("'s") else t for t in toks]
+
+
+# Coding's lexical evidence (a code's own words in an answer) matches words on their first letters,
+# looser than stem(): "staff"/"staffing", "recep(tion|tionist)". Measured, micro-F1 mode a, 3,000-answer
+# samples, Banking77 / NHS / SemEval14: 0.519 / 0.286 / 0.556 with the prefix, 0.511 / 0.276 / 0.557
+# with stem(), 0.517 / 0.279 / 0.557 with stem()'s first five letters.
+MATCH_PREFIX = 5
+
+
+def content_stems(text: str, *, keep_generic: bool = False) -> set[str]:
+    """Match keys (MATCH_PREFIX first letters) of the content words of ``text``: stop words and 1-2
+    letter words dropped; a compound's parts count one by one ("top-up" matches a code named "Top up")."""
+    stop = ENGLISH_STOP_WORDS if keep_generic else STOP
+    return {p[:MATCH_PREFIX] for w in words(text) for p in w.split("-") if len(p) > 2 and p not in stop}
 
 
 _CASED_TOKEN_RE = re.compile(r"[A-Za-z][A-Za-z'&-]*")

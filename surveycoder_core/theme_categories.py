@@ -18,7 +18,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from .answer_forms import topic_words
-from .naming import _stem
+from .textfeatures import stem
 from .theme_naming import Theme
 
 __all__ = ["assign_categories", "FLAT_MAX", "MAX_CATEGORIES"]
@@ -44,17 +44,17 @@ def _shared_word(names: Sequence[str]) -> str | None:
     for name in names:
         seen = set()
         for w in topic_words(name.replace("/", " ")):
-            s = _stem(w)
+            s = stem(w)
             if s not in seen:
                 counts[s] += 1
                 surface.setdefault(s, Counter())[w] += 1
                 seen.add(s)
     if not counts:
         return None
-    stem, n = max(counts.items(), key=lambda kv: (kv[1], -len(kv[0]), kv[0]))
+    top, n = max(counts.items(), key=lambda kv: (kv[1], -len(kv[0]), kv[0]))
     if n < max(2, 0.5 * len(names)):
         return None
-    return surface[stem].most_common(1)[0][0]
+    return surface[top].most_common(1)[0][0]
 
 
 def assign_categories(themes: list[Theme], vectors: np.ndarray, weight: np.ndarray) -> None:

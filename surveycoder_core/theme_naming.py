@@ -21,7 +21,8 @@ import numpy as np
 
 from .answer_forms import topic_words
 from .answer_forms import NON_TOPIC_WORDS, STANCE_PREFIXES, TONE_WORDS
-from .naming import _DESCRIPTORS, GENERIC, ThemeNamer, _stem, ctfidf_keywords
+from .naming import _DESCRIPTORS, GENERIC, ThemeNamer, ctfidf_keywords
+from .textfeatures import stem
 from .sentiment import word_polarity
 
 __all__ = ["Theme", "name_themes", "ONE_SIDED", "name_support"]
@@ -68,7 +69,7 @@ def _sentence(s: str) -> str:
 @lru_cache(maxsize=65536)
 def _name_stems(name: str) -> frozenset[str]:
     """Stems of the content words of a name or an answer (cached: names are tried against every member)."""
-    return frozenset(_stem(w) for w in topic_words(name.replace("/", " ")))
+    return frozenset(stem(w) for w in topic_words(name.replace("/", " ")))
 
 
 def name_support(name: str, texts: Sequence[str], weights: Sequence[float] | None = None) -> float:
@@ -133,12 +134,12 @@ def _stance(theme: Theme, stance: np.ndarray, weight: np.ndarray) -> tuple[str, 
 def _examples(theme: Theme, docs: Sequence[str], weight: np.ndarray, terms: Sequence[str]) -> list[str]:
     """Typical, different, readable answers: they use the theme's words, are 3-30 words long, and do
     not repeat each other."""
-    stems = {_stem(w) for t in terms for w in t.split()}
+    stems = {stem(w) for t in terms for w in t.split()}
 
     def score(j: int) -> tuple:
         words = topic_words(docs[j])
         n = len(docs[j].split())
-        hits = len(stems & {_stem(w) for w in words})
+        hits = len(stems & {stem(w) for w in words})
         return (-(hits > 0), -(3 <= n <= 30), -min(hits, 3), -weight[j], abs(n - 12), docs[j])
 
     chosen: list[str] = []
@@ -189,7 +190,7 @@ def _name_topic(namer: ThemeNamer, k: int, theme: Theme, docs: Sequence[str], we
     cands += [(namer.surface.phrase(t), namer.surface.phrase(t)) for t, _s, _sh in namer.topic_terms(k)[:8]]
     # c-TF-IDF keywords are not filtered for evaluative or filler words ("lady", "lovely"): skip those.
     cands += [(namer.surface.phrase(t), namer.surface.phrase(t)) for t in keywords[:4]
-              if not any(w in GENERIC or _stem(w) in GENERIC or w in NON_TOPIC_WORDS for w in t.split())]
+              if not any(w in GENERIC or stem(w) in GENERIC or w in NON_TOPIC_WORDS for w in t.split())]
     # The question's own subject ("course" in "What did you think of the course?") names no code.
     cands = [(ph, tp) for ph, tp in cands if not (_name_stems(tp) and _name_stems(tp) <= subject)]
     chosen: tuple[str, str] | None = None
@@ -261,12 +262,16 @@ def _distinct_name(t: Theme, keywords: Sequence[str], member_docs: Sequence[str]
     return f"{t.name} ({suffix})"
 
 
-def _namer(themes: list[Theme], masked: Sequence[str]) -> tuple[ThemeNamer, np.ndarray, int]:
-    """The topic-phrase namer over the themes' members (answers in no theme form one more label)."""
+def _namer(themes: list[Theme], masked: Sequence[str],
+           before: ThemeNamer | None = None) -> tuple[ThemeNamer, np.ndarray, int]:
+    """The topic-phrase namer over the themes' members (answers in no theme form one more label);
+    ``before``: the namer of the same answers under other themes, whose answer-level work is reused."""
     labels = np.full(len(masked), len(themes))
     for k, t in enumerate(themes):
         labels[t.members] = k
     n_labels = len(themes) + (1 if (labels == len(themes)).any() else 0)
+    if before is not None:
+        return before.relabel(labels, n_labels), labels, n_labels
     return ThemeNamer(list(masked), labels, n_labels), labels, n_labels
 
 
@@ -303,7 +308,7 @@ def name_themes(themes: list[Theme], docs: Sequence[str], masked: Sequence[str],
         kept_idx = [k for k, t in enumerate(themes) if id(t) not in drop]
         kws = [kws[k] for k in kept_idx]
         themes[:] = [themes[k] for k in kept_idx]
-        namer = _namer(themes, masked)[0]
+        namer = _namer(themes, masked, before=namer)[0]
     for k, t in enumerate(themes):
         st, pos, neg = _stance(t, stance, weight)
         one_sided = max(pos, neg) >= ONE_SIDED and weight[t.members].sum() >= STANCE_MIN_ANSWERS
@@ -336,7 +341,7 @@ def name_themes(themes: list[Theme], docs: Sequence[str], masked: Sequence[str],
             topic_low = t.topic if t.topic[:2].isupper() else t.topic[:1].lower() + t.topic[1:]
             topic_low = topic_low.replace(" / ", " and ")
             head_stems = _name_stems(t.topic)
-            more = [x for x in terms if not ({_stem(w) for w in x.split()} & head_stems)][:3]
+            more = [x for x in terms if not ({stem(w) for w in x.split()} & head_stems)][:3]
             if t.plain:
                 t.definition = f"Answers that say “{topic_low}”" + (f", with {_quote_list(more)}" if more else "") + "."
             else:

@@ -144,9 +144,9 @@ def _lexical_similarity(docs: Sequence[str]) -> np.ndarray:
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     from .answer_forms import topic_words
-    from .naming import _stem
+    from .textfeatures import stem
 
-    bags = [" ".join(_stem(w) for w in topic_words(d)) for d in docs]
+    bags = [" ".join(stem(w) for w in topic_words(d)) for d in docs]
     if not any(bags):
         return np.zeros((len(docs), len(docs)))
     try:

@@ -1,6 +1,7 @@
 """The embedded engine: offline coding with static sentence embeddings, TF-IDF and a lexicon.
 
-How it codes (``prepare`` builds the "coding manual" once, ``code`` applies it batch by batch):
+How it codes (``prepare`` fits the "coding manual" once, ``EmbeddedCoder.code`` applies it batch by
+batch; scikit-learn style, ``EmbeddedCoder(...)`` stores its parameters and ``fit`` learns):
 
 * Every code is represented by the embedding of its cleaned name (with its category) and definition,
   plus the content words of its name (a code's own words appearing in a text is strong evidence).
@@ -16,16 +17,9 @@ How it codes (``prepare`` builds the "coding manual" once, ``code`` applies it b
   linear SVM per code (one-vs-rest); below, a softmax model adapted to the question (prior EM,
   self-training); when fewer than half the codes have examples, the examples sharpen the zero-shot
   code vectors.
-* One-vs-rest coding: a code is given when its calibrated probability (its own sigmoid, fitted on the
-  question) reaches 0.5; a clause of a long answer counts for the answer (less POOL_MARGIN); an answer
-  no code reaches 0.5 on gets its likeliest code only if that reaches FIT_FLOOR, else no code at all
-  (``no_code_fit``: it fits no code of the codebook and may need a new one).
-* Zero-shot and softmax coding: the whole text gives the main code, a clause whose best code is
-  different and clearly supported adds a further code (multi-label), as does a runner-up code that
-  keeps SECOND_MIN_PROB of the probability. ``score`` is a logistic map of the evidence fitted once on
-  the benchmark sets pooled (``calibration.CALIBRATION``), so "high" means the same everywhere.
-* Each code's sentiment is read from the clause that carries it (VADER + a sentiment model learnt
-  from the question itself).
+* How scores become codes, with a sentiment each, is ``embedded_decisions``: one-vs-rest takes every
+  code whose calibrated probability reaches 0.5; zero-shot and softmax take the main code, a clause's
+  own code and a strong runner-up.
 * Review ranking: ``prepare`` codes a sample of the question and keeps the REVIEW_SHARE quantile of
   each answer's review priority (weakest calibrated score, less a penalty per extra code) as
   ``TextCoding.review_cut``; review.py flags the answers below it (the least certain quarter of the
@@ -39,7 +33,6 @@ kept only if it helped across them (see the comments on each).
 
 from __future__ import annotations
 
-import math
 import re
 import threading
 from collections.abc import Sequence
@@ -50,20 +43,12 @@ from ..answer_forms import answer_form, is_general_code, subject_words
 from ..clauses import split_clauses
 from ..embedder import Embedder
 from ..review import review_priority
-from ..sentiment import QuestionSentiment, code_sentiment, text_sentiment
-from ..textfeatures import clean_code_name, content_stems
-from .base import (
-    Assignment,
-    CodeSpec,
-    CodingContext,
-    DraftCode,
-    EmbeddingCache,
-    Progress,
-    TextCoding,
-    confidence_label,
-)
-from .calibration import CALIBRATION, pooled_score
+from ..sentiment import QuestionSentiment, prime_for_coding
+from ..textfeatures import clean_code_name
+from .base import CodeSpec, CodingContext, DraftCode, EmbeddingCache, Progress, TextCoding
+from .calibration import CALIBRATION
 from .code_prototypes import GENERAL_GAP, represent_codes
+from .embedded_decisions import SECOND_MIN_PROB, DecisionRules, choose
 from .embedded_learner import (
     EMBEDDING_WEIGHT,
     OVR_MIN_EXAMPLES,
@@ -71,6 +56,7 @@ from .embedded_learner import (
     OneVsRestLearner,
     SoftmaxLearner,
     TextFeatures,
+    one_blas_thread,
     reestimate_prior,
     softmax_agreement,
     training_rows,
@@ -81,7 +67,7 @@ __all__ = ["CALIBRATION", "GENERAL_GAP", "EmbeddedCoder", "EmbeddedEngine"]
 
 # ---- tuning constants (measured on the benchmark sets, kept identical for every dataset) ----
 ZS_TEMPERATURE = 0.06  # softmax temperature over zero-shot scores
-ZS_PRIOR_DAMP = 0.7  # zero-shot: damped EM re-estimation of the code prior over the question (0 = off)
+ZS_PRIOR_DAMP = 0.7  # zero-shot: damped EM re-estimation of the code prior over the question
 ZS_MIN_SIM = 0.05  # the relative fit floor (below) never exceeds this best zero-shot score
 # Small questions (under 20 answers: no question statistics to lean on): below this best zero-shot
 # score (uncentred cosine + code-word bonus) nothing fits. Measured on 150 random 2-code codebooks per
@@ -97,41 +83,27 @@ NO_FIT_QUANTILE = 0.03
 # zero-shot, they take the answers whose best real code is weak: their score is this quantile of
 # the question's best real-code scores.
 CATCHALL_QUANTILE = 0.35
-EXTRA_MIN_PROB = 0.3  # a clause's own code must reach this to be added as a further code
-EXTRA_MIN_WORDS = 3
-EXTRA_MIN_SCORE = 0.25  # ... and (zero-shot) its calibrated score this
-# A runner-up code of the whole answer that keeps this much probability is added as well (never a
-# catch-all as the runner-up). Measured, micro-F1 at 3,000-answer samples, modes a / b5 / b10, it
-# helped or tied on every set: SemEval14 a 0.539 -> 0.556, SemEval16 sentences a 0.329 -> 0.336,
-# Banking77 a 0.514 -> 0.519, NHS a 0.283 -> 0.286; 0.2 cost Banking77 b10 0.007, 0.35 gained less,
-# also adding it when the runner-up holds 70-85 % of the best's probability gained nothing.
-SECOND_MIN_PROB: float | None = 0.3
-N_CANDIDATES = 4
 # Review: the least certain share of a question's answers is flagged (review.py), ranked by each
-# answer's weakest calibrated score less a penalty per extra code (review.review_priority). A relative cut keeps the review queue a workable minority on
-# every question (an absolute cut flagged 45-63 % where the coder is weak); the weakest score
+# answer's weakest calibrated score less a penalty per extra code (review.review_priority). A
+# relative cut keeps the review queue a workable minority on every question (an absolute cut flagged 45-63 % where the coder is weak); the weakest score
 # ranked wrong assignments best on every benchmark set (AUC 0.67-0.81; margin, #codes and opposite
 # sentiments did worse). The cut is the REVIEW_SHARE quantile over a sample coded at prepare time.
 REVIEW_SHARE = 0.25
 REVIEW_SAMPLE = 800
 
 
-# One-vs-rest (many examples): an answer whose likeliest code stays under 0.5 still gets it from this
-# probability on; below it no code fits. A clause's decision counts for its whole answer less
-# POOL_MARGIN (a long answer's aside is weaker evidence than a short answer about one thing).
-FIT_FLOOR = 0.2
 # A learner replaces the (example-sharpened) code prototypes only from this many examples per code on
 # average: with one or two, the names carry more. Measured (mode curve, Banking77, 50 random reviews
 # for 77 codes): 0.350 with the softmax learner, 0.561 with prototypes (zero-shot 0.519).
 SUPERVISED_MIN_MEAN = 3
-POOL_MARGIN = 0.25
 
+
+
+# The question statistics (catch-all level, code prior, fit floor) are read on its first
+# answers; the review cut on an evenly spaced sample (answers often arrive sorted by something).
+STATS_SAMPLE = 3000
 
 _WORDISH = re.compile(r"[^\W\d_]{2,}")
-
-
-def _opt_float(x) -> float | None:
-    return None if x is None else float(x)
 
 
 def _softmax(x: np.ndarray, t: float) -> np.ndarray:
@@ -140,34 +112,30 @@ def _softmax(x: np.ndarray, t: float) -> np.ndarray:
     return e / e.sum(axis=1, keepdims=True)
 
 
-def _unit(m: np.ndarray) -> np.ndarray:
-    return unit_rows(m)
-
-
-class EmbeddedCoder:
-    """The coding manual for one question: built by ``EmbeddedEngine.prepare``, applied by ``code``.
+class EmbeddedCoder(DecisionRules):
+    """The coding manual for one question, scikit-learn style: ``EmbeddedCoder(engine, codebook,
+    context)`` stores its parameters, ``fit(texts)`` learns from the question's answers and the
+    codes' examples, ``code(texts)`` applies it (``EmbeddedEngine.prepare`` does the first two).
 
     ``regime`` says how it learnt: "zero_shot", "prototype" (examples for few codes), "softmax" (few
     examples per code) or "ovr" (one-vs-rest, many examples).
     """
 
-    def __init__(
-        self,
-        engine: EmbeddedEngine,
-        codebook: Sequence[CodeSpec],
-        texts: Sequence[str],
-        context: CodingContext,
-        progress: Progress | None = None,
-    ) -> None:
+    def __init__(self, engine: EmbeddedEngine, codebook: Sequence[CodeSpec], context: CodingContext) -> None:
         self.engine = engine
-        self.codes = list(codebook)
+        self.codebook = codebook
         self.context = context
+        self.record: list | None = None  # evaluation hook: collects calibration features while coding
+
+    # ------------------------------------------------------------------ learning
+
+    def fit(self, texts: Sequence[str], progress: Progress | None = None) -> EmbeddedCoder:
+        """Learn the coding manual from the question's answers (``texts``) and the codes' examples."""
+        self.codes = list(self.codebook)
         self.keys = [c.key for c in self.codes]
-        n_codes = len(self.codes)
         self.regime = "zero_shot"
         self.floor = ZS_MIN_SIM
         self.raw_med, self.raw_sd = 0.0, 1.0
-        self.record: list | None = None  # evaluation hook: collects calibration features
         self.n_examples = sum(len(c.examples) for c in self.codes) / max(1, len(self.codes))
         self.sentiment_model: QuestionSentiment | None = None
         self.review_cut: float | None = None  # weakest-score cut for the review flag (review.py)
@@ -177,11 +145,30 @@ class EmbeddedCoder:
         self.features: TextFeatures | None = None
         self.learner: OneVsRestLearner | SoftmaxLearner | None = None
         if not self.codes:
-            return
+            return self
         corpus = [t for t in dict.fromkeys(t for t in texts if t and t.strip())]
         examples = [(i, e) for i, c in enumerate(self.codes) for e in c.examples if e and e.strip()]
-        emb_corpus = engine.embed(corpus) if corpus else np.zeros((0, 1), dtype=np.float32)
-        ex_emb = engine.embed([e for _, e in examples]) if examples else None
+        emb_corpus = self.engine.embed(corpus) if corpus else np.zeros((0, 1), dtype=np.float32)
+        ex_emb = self.engine.embed([e for _, e in examples]) if examples else None
+        self._fit_codes(corpus, emb_corpus, ex_emb)
+        self._fit_learner(corpus, emb_corpus, examples, ex_emb)
+        if self.context.coding_type != "qualitative_topics" and len(corpus) >= 50:
+            # Learn from clauses: the model reads clauses at coding time, and a long answer with
+            # praise and complaint would teach it nothing as one unit.
+            units = list(dict.fromkeys(c for t in corpus[:5000] for c in split_clauses(t)))[:8000]
+            self.sentiment_model = QuestionSentiment().fit(units, self._centre(self.engine.embed(units)))
+        self._fit_question_levels(corpus, emb_corpus)
+        if len(corpus) >= 50:
+            step = max(1, len(corpus) // REVIEW_SAMPLE)
+            prio = [review_priority(tc) for tc in self.code(corpus[::step][:REVIEW_SAMPLE]) if tc.assignments]
+            if prio:
+                self.review_cut = float(np.quantile(prio, REVIEW_SHARE))
+        if progress:
+            progress(1, 1)
+        return self
+
+    def _fit_codes(self, corpus: list[str], emb_corpus: np.ndarray, ex_emb: np.ndarray | None) -> None:
+        """The question's centre, the codes' prototypes, and which codes are general ones."""
         # Mean-centring: static word-average vectors share a large common direction that makes
         # every cosine high; removing the question's mean vector spreads them out.
         if len(corpus) >= 20:
@@ -190,15 +177,19 @@ class EmbeddedCoder:
             self.mu = ex_emb.mean(axis=0)
         else:
             self.mu = None
-        self.rep = represent_codes(self.codes, lambda t: self._centre(engine.embed(t)))
+        self.rep = represent_codes(self.codes, lambda t: self._centre(self.engine.embed(t)))
         self.catchall = self.rep.catchall
-
         # Codebooks shaped like the generated ones (with "General satisfaction"-style codes for answers
         # that name no topic) keep topic and verdict apart when coding; other codebooks are left as given.
         self.general = np.array([is_general_code(c.name) for c in self.codes], dtype=bool)
-        self.subject = subject_words(context.question_text)
+        self.subject = subject_words(self.context.question_text)
         if not any(clean_code_name(c.name).startswith("general ") for c, g in zip(self.codes, self.general) if g):
             self.general[:] = False
+
+    def _fit_learner(self, corpus: list[str], emb_corpus: np.ndarray, examples: list[tuple[int, str]],
+                     ex_emb: np.ndarray | None) -> None:
+        """Pick the regime from the examples there are, and learn from them."""
+        n_codes = len(self.codes)
         with_ex = {i for i, _ in examples}
         enough = len(examples) >= SUPERVISED_MIN_MEAN * n_codes
         if n_codes >= 2 and len(with_ex) >= max(2, 0.5 * n_codes) and enough:
@@ -213,40 +204,30 @@ class EmbeddedCoder:
             for i in with_ex:
                 rows = [j for j, (ci, _) in enumerate(examples) if ci == i]
                 proto = self._centre(ex_emb[rows]).mean(axis=0, keepdims=True)
-                self.rep.vecs[i] = _unit(self.rep.vecs[i : i + 1] + _unit(proto))[0]
-        if context.coding_type != "qualitative_topics" and len(corpus) >= 50:
-            # Learn from clauses: the model reads clauses at coding time, and a long answer with
-            # praise and complaint would teach it nothing as one unit.
-            units = list(dict.fromkeys(c for t in corpus[:5000] for c in split_clauses(t)))[:8000]
-            self.sentiment_model = QuestionSentiment().fit(units, self._centre(engine.embed(units)))
+                self.rep.vecs[i] = unit_rows(self.rep.vecs[i : i + 1] + unit_rows(proto))[0]
+
+    def _fit_question_levels(self, corpus: list[str], emb_corpus: np.ndarray) -> None:
+        """Zero-shot: the catch-all codes' level and the code prior; then the fit floor (no code below)."""
+        n_codes = len(self.codes)
         zero_shot = self.regime in ("zero_shot", "prototype")
         self.zs_log_prior = np.zeros(n_codes)
+        sample = corpus[:STATS_SAMPLE]
+        emb_sample = emb_corpus[: len(sample)]
         if zero_shot and self.catchall.any() and not self.catchall.all() and len(corpus) >= 20:
-            sample = corpus[:3000]
-            S0 = self._zs_scores(sample, emb_corpus[: len(sample)])
+            S0 = self._zs_scores(sample, emb_sample)
             # Its expected share shrinks with the number of codes (a fair share, 1.75 / #codes).
             q = min(CATCHALL_QUANTILE, 1.75 / n_codes)
             self.rep.catchall_level = float(np.quantile(S0[:, ~self.catchall].max(axis=1), q))
-        if zero_shot and ZS_PRIOR_DAMP > 0 and len(corpus) >= 50:
-            sample = corpus[:3000]
-            P = _softmax(self._zs_scores(sample, emb_corpus[: len(sample)]), ZS_TEMPERATURE) + 1e-6
+        if zero_shot and len(corpus) >= 50:
+            P = _softmax(self._zs_scores(sample, emb_sample), ZS_TEMPERATURE) + 1e-6
             pi, _ = reestimate_prior(P, ZS_PRIOR_DAMP)
             self.zs_log_prior = ZS_PRIOR_DAMP * np.log(pi / (1.0 / n_codes))
         self.floor = SUP_MIN_PROB if self.regime == "softmax" else ZS_MIN_SIM if len(corpus) >= 20 else SMALL_ZS_MIN_SIM
         if len(corpus) >= 20 and self.regime != "ovr":
-            sample = corpus[:3000]
-            _, best = self._proba(sample, emb_corpus[: len(sample)])
+            _, best = self._proba(sample, emb_sample)
             self.floor = min(self.floor, float(np.quantile(best, NO_FIT_QUANTILE)))
             self.raw_med = float(np.median(best))
             self.raw_sd = float(np.std(best)) or 1.0
-        if len(corpus) >= 50:
-            # Evenly spaced sample (answers often arrive sorted by something).
-            step = max(1, len(corpus) // REVIEW_SAMPLE)
-            prio = [review_priority(tc) for tc in self.code(corpus[::step][:REVIEW_SAMPLE]) if tc.assignments]
-            if prio:
-                self.review_cut = float(np.quantile(prio, REVIEW_SHARE))
-        if progress:
-            progress(1, 1)
 
     @property
     def supervised(self) -> bool:
@@ -254,20 +235,25 @@ class EmbeddedCoder:
 
     def _centre(self, m: np.ndarray) -> np.ndarray:
         if self.mu is None or m.shape[0] == 0:
-            return _unit(m)
-        return _unit(m - self.mu)
+            return unit_rows(m)
+        return unit_rows(m - self.mu)
 
     def _matrix(self, texts: list[str], emb: np.ndarray | None = None):
         assert self.features is not None
         return self.features.transform(texts, self.engine.embed(texts) if emb is None else emb)
 
-    # ------------------------------------------------------------------ learning
-
-    def _fit_features(self, texts: list[str], corpus: list[str], emb_corpus: np.ndarray, weight: float) -> None:
+    def _fit_features(self, texts: list[str], corpus: list[str], emb_corpus: np.ndarray, weight: float,
+                      rows: bool = False):
+        """Learn the features from the answers and ``texts``; with ``rows``, also return their rows
+        (the answers' first, then ``texts``'), read in the same pass."""
         fit_texts = corpus + texts
         vectors = np.vstack([emb_corpus, self.engine.embed(texts)]) if corpus else self.engine.embed(texts)
         centre = self.mu if self.mu is not None else vectors.mean(axis=0)
-        self.features = TextFeatures(embedding_weight=weight).fit(fit_texts, vectors, centre=centre)
+        self.features = TextFeatures(embedding_weight=weight)
+        if rows:
+            return self.features.fit_transform(fit_texts, vectors, centre=centre)
+        self.features.fit(fit_texts, vectors, centre=centre)
+        return None
 
     def _fit_ovr(self, corpus: list[str], emb_corpus: np.ndarray) -> None:
         texts, Y = training_rows(self.codes, self.context.no_code_examples)
@@ -276,7 +262,7 @@ class EmbeddedCoder:
         learner = OneVsRestLearner().fit(self._matrix(texts), Y, self._matrix(self.rep.texts),
                                          np.eye(len(self.codes), dtype=np.int8))
         self.learner = learner
-        predicted = _choose(learner.calibrate(learner.out_of_fold_))
+        predicted = choose(learner.calibrate(learner.out_of_fold_))
         tp = int((predicted & (Y == 1)).sum())
         wrong = int((predicted & (Y == 0)).sum()) + int((~predicted & (Y == 1)).sum())
         self.estimated_agreement = 2 * tp / (2 * tp + wrong) if tp + wrong else None
@@ -286,12 +272,14 @@ class EmbeddedCoder:
         n_codes = len(self.codes)
         ex_texts = [e for _, e in examples] + self.rep.texts
         ex_y = np.array([i for i, _ in examples] + list(range(n_codes)))
-        self._fit_features(ex_texts, corpus, emb_corpus, SOFTMAX_EMBEDDING_WEIGHT)
-        X_corpus = self._matrix(corpus, emb_corpus) if len(corpus) >= 30 else None
-        self.learner = SoftmaxLearner().fit(self._matrix(ex_texts), ex_y, n_codes, X_corpus)
+        both = [self._fit_features(ex_texts, corpus, emb_corpus, SOFTMAX_EMBEDDING_WEIGHT, rows=True)]
+        X_ex = both[0][len(corpus):]
+        # The answers' rows are handed over, not kept: the learner frees them before its largest fit.
+        both[0] = both[0][: len(corpus)] if len(corpus) >= 30 else None
+        self.learner = SoftmaxLearner().fit(X_ex, ex_y, n_codes, both.pop())
         texts, Y = training_rows(self.codes, ())
         self.estimated_agreement = softmax_agreement(self._matrix(texts), Y, self._matrix(self.rep.texts),
-                                                     SECOND_MIN_PROB)
+                                                     SECOND_MIN_PROB, start=self.learner.examples_model_)
 
     # ------------------------------------------------------------------ scoring
 
@@ -313,10 +301,17 @@ class EmbeddedCoder:
     # ------------------------------------------------------------------ coding
 
     def code(self, texts: Sequence[str]) -> list[TextCoding]:
+        with one_blas_thread():
+            return self._code(texts)
+
+    def _code(self, texts: Sequence[str]) -> list[TextCoding]:
         texts = [t if isinstance(t, str) else "" for t in texts]
         if not self.codes:
             return [TextCoding(assignments=[]) for _ in texts]
         clauses = [split_clauses(t) for t in texts]
+        # Every lexicon score the decisions read (each text, clause, clauses joined) in one vectorised
+        # pass: the reads one at a time then become lookups.
+        prime_for_coding(texts, clauses)
         flat: list[str] = []
         owner: list[int] = []
         for i, cl in enumerate(clauses):
@@ -374,100 +369,6 @@ class EmbeddedCoder:
                 tc.review_cut = self.review_cut
         return out
 
-    def _assignment(self, k: int, clauses: list[str], text: str, cp: np.ndarray, cpos, tpos, score: float) -> Assignment:
-        # The clause that carries the code gives its sentiment.
-        ci_best = int(np.argmax(cp[:, k])) if len(clauses) > 1 else 0
-        carrier = clauses[ci_best] if len(clauses) > 1 else text
-        sent = code_sentiment(
-            carrier,
-            text,
-            self.codes[k].sentiment,
-            self.context.coding_type,
-            p_clause=None if cpos is None else _opt_float(cpos[ci_best]),
-            p_text=_opt_float(tpos),
-            question=self.context.question_text,
-            code_name=self.codes[k].name,
-        )
-        return Assignment(self.keys[k], sent, round(score, 4), confidence_label(score))
-
-    def _decide_ovr(self, text, clauses, d, cd, cpos=None, tpos=None) -> TextCoding:
-        """One-vs-rest: every code whose calibrated probability reaches 0.5 (see _choose)."""
-        pooled = d if len(clauses) == 1 else np.maximum(d, cd.max(axis=0) - POOL_MARGIN)
-        P_all = self.learner.calibrate(pooled[None, :])
-        P = P_all[0]
-        order = np.argsort(-P, kind="stable")
-        candidates = [(self.keys[k], round(float(P[k]), 4)) for k in order[:N_CANDIDATES]]
-        _, mixed = text_sentiment(clauses)
-        chosen = [int(k) for k in np.where(_choose(P_all)[0])[0]]
-        # Mention order: the clause each code is read from, then the stronger code first.
-        first = {k: (int(np.argmax(cd[:, k])) if len(clauses) > 1 else 0) for k in chosen}
-        chosen.sort(key=lambda k: (first[k], -P[k]))
-        assignments = [self._assignment(k, clauses, text, cd, cpos, tpos, float(P[k])) for k in chosen]
-        return TextCoding(assignments=assignments, candidates=candidates, sentiment_mixed=mixed)
-
-    def _decide(self, text, clauses, p, raw, cp, craw, cpos=None, tpos=None) -> TextCoding:
-        best = int(np.argmax(p))
-        fits = raw >= self.floor
-        support = np.maximum(p, cp.max(axis=0))
-        order = np.argsort(-support, kind="stable")
-        candidates = [(self.keys[k], round(float(support[k]), 4)) for k in order[:N_CANDIDATES]]
-        _, mixed = text_sentiment(clauses)
-        if not fits:
-            return TextCoding(assignments=[], candidates=candidates, sentiment_mixed=mixed)
-        chosen: dict[int, tuple[int, list[float]]] = {}  # code -> (first clause index, features)
-        ts = content_stems(text)
-        chosen[best] = (
-            int(np.argmax(cp[:, best])) if len(clauses) > 1 else 0,
-            self._calib_features(p, best, raw, ts, extra=False),
-        )
-        if len(clauses) > 1:
-            for ci, clause in enumerate(clauses):
-                k = int(np.argmax(cp[ci]))
-                if k in chosen or len(clause.split()) < EXTRA_MIN_WORDS:
-                    continue
-                ok = craw[ci] >= self.floor and cp[ci, k] >= EXTRA_MIN_PROB
-                if ok:
-                    feats = self._calib_features(cp[ci], k, craw[ci], content_stems(clause), extra=True)
-                    # Zero-shot clause evidence is noisier: also require a calibrated score.
-                    if self.supervised or self._calibrate(feats) >= EXTRA_MIN_SCORE:
-                        chosen[k] = (ci, feats)
-        if SECOND_MIN_PROB is not None and len(chosen) == 1 and len(p) > 2:
-            k2 = int(np.argsort(-p, kind="stable")[1])
-            if p[k2] >= SECOND_MIN_PROB and not self.catchall[k2]:
-                chosen[k2] = (0, self._calib_features(p, k2, raw, ts, extra=True))
-        assignments = []
-        for k, (ci, feats) in sorted(chosen.items(), key=lambda kv: kv[1][0]):
-            score = self._calibrate(feats)
-            if self.record is not None:
-                self.record.append((self.keys[k], feats))
-            assignments.append(self._assignment(k, clauses, text, cp, cpos, tpos, score))
-        return TextCoding(assignments=assignments, candidates=candidates, sentiment_mixed=mixed)
-
-    # ------------------------------------------------------------------ calibration (zero-shot, softmax)
-
-    def _calib_features(self, probs: np.ndarray, k: int, raw: float, stems: set[str], extra: bool) -> list[float]:
-        pk = float(probs[k])
-        others = np.delete(probs, k)
-        margin = pk - float(others.max()) if len(others) else pk
-        lex = 1.0 if (self.rep.stems[k] and stems & self.rep.stems[k]) else 0.0
-        rawz = (float(raw) - self.raw_med) / self.raw_sd
-        return [pk, margin, rawz, lex, 1.0 if extra else 0.0, math.log(len(self.codes)), math.log1p(self.n_examples)]
-
-    def _calibrate(self, feats: list[float]) -> float:
-        """Probability that the assignment is right: the pooled map fitted on the benchmark sets."""
-        return pooled_score("sup" if self.supervised else "zs", feats)
-
-
-def _choose(P: np.ndarray) -> np.ndarray:
-    """The one-vs-rest decision on calibrated probabilities (answers x codes): every code that reaches
-    0.5; an answer with none gets its likeliest code from FIT_FLOOR on, else no code (no_code_fit)."""
-    chosen = P >= 0.5
-    if P.shape[1]:
-        top = P.argmax(axis=1)
-        rows = np.where(~chosen.any(axis=1) & (P[np.arange(len(P)), top] >= FIT_FLOOR))[0]
-        chosen[rows, top[rows]] = True
-    return chosen
-
 
 class EmbeddedEngine:
     """Offline engine: wordllama embeddings + scikit-learn + VADER. See the module docstring."""
@@ -494,7 +395,8 @@ class EmbeddedEngine:
             return entity_codebook(texts)
         from ..themes import generate_themes
 
-        return generate_themes(self, list(texts), context, progress)
+        with one_blas_thread():
+            return generate_themes(self, list(texts), context, progress)
 
     def prepare(
         self,
@@ -507,4 +409,5 @@ class EmbeddedEngine:
             from ..entities import EntityCoder
 
             return EntityCoder(codebook, context)
-        return EmbeddedCoder(self, codebook, texts, context, progress)
+        with one_blas_thread():
+            return EmbeddedCoder(self, codebook, context).fit(texts, progress)
