@@ -37,7 +37,7 @@ IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 
 def halves(folder: Path, limit: int | None) -> tuple[list[dict], list[dict]]:
-    from surveycoder_core.evaluation import load_dataset
+    from surveycoder_core.evaluation.harness import load_dataset
 
     rows, _ = load_dataset(folder, limit=limit, seed=0)
     perm = np.random.default_rng(7).permutation(len(rows))

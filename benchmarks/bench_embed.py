@@ -20,8 +20,8 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 from bench_pipeline import load_mixed  # noqa: E402
 
-from surveycoder_core.embedder import Embedder, _load_wordllama, wordllama_embed  # noqa: E402
 from surveycoder_core.db.store import EmbeddingStore  # noqa: E402
+from surveycoder_core.engines.embedded.embedder import Embedder, _load_wordllama, wordllama_embed  # noqa: E402
 
 
 def timed(fn):

@@ -22,10 +22,10 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from surveycoder_core.engines.base import CodingContext  # noqa: E402
-from surveycoder_core.engines.embedded_learner import OneVsRestLearner, training_rows  # noqa: E402
-from surveycoder_core.engines.embedded import EmbeddedEngine  # noqa: E402
-from surveycoder_core.evaluation import load_dataset  # noqa: E402
+from surveycoder_core.engine_api import CodingContext  # noqa: E402
+from surveycoder_core.engines.embedded.engine import EmbeddedEngine  # noqa: E402
+from surveycoder_core.engines.embedded.learner import OneVsRestLearner, training_rows  # noqa: E402
+from surveycoder_core.evaluation.harness import load_dataset  # noqa: E402
 
 
 class MemoryCache:

@@ -100,7 +100,9 @@ def main() -> None:
     codes = sum(len(c.codes) for c in data.codebook)
     coded = sum(1 for r in data.results if r.codes)
     flagged = sum(1 for r in data.results if r.needs_review)
-    print(f"dataset            {args.dataset if args.mixed else Path(args.dataset).name} ({'codebook given' if args.codebook else 'codebook generated'})")
+    dataset = args.dataset if args.mixed else Path(args.dataset).name
+    given = "codebook given" if args.codebook else "codebook generated"
+    print(f"dataset            {dataset} ({given})")
     print(f"responses          {n:,} ({data.credits_used:,} unique, charged)")
     print(f"codes              {codes} in {len(data.codebook)} categories")
     print(f"coded              {coded:,} ({coded / n:.1%}); flagged for review {flagged:,} ({flagged / n:.1%})")

@@ -142,7 +142,7 @@ def run_worker(in_path: Path, out_path: Path) -> None:
     reduced = topic_model.reduce_outliers(texts, topics, strategy="c-tf-idf")
     t_reduce = time.perf_counter()
     info = topic_model.get_topic_info()
-    names = {int(t): str(n) for t, n in zip(info["Topic"], info["Name"])}
+    names = {int(t): str(n) for t, n in zip(info["Topic"], info["Name"], strict=False)}
     out = {
         "topics": [int(t) for t in topics],
         "reduced_topics": [int(t) for t in reduced],
@@ -183,10 +183,10 @@ def run_surveycoder(rows: list[dict]) -> dict[str, Any]:
     """``evaluation._run_generated`` as it stands, with the import and model load timed apart."""
     t0 = time.perf_counter()
     sys.path.insert(0, str(REPO))
-    from surveycoder_core import embedder
-    from surveycoder_core.engines.base import CodingContext
-    from surveycoder_core.engines.embedded import EmbeddedEngine
-    from surveycoder_core.evaluation import _run_generated
+    from surveycoder_core.engine_api import CodingContext
+    from surveycoder_core.engines.embedded import embedder
+    from surveycoder_core.engines.embedded.engine import EmbeddedEngine
+    from surveycoder_core.evaluation.harness import _run_generated
 
     # The embedder keeps its model for the process's life; drop it so every dataset pays (and reports) the
     # load, as BERTopic's fresh worker process does. Imports stay cached after the first dataset.
@@ -224,7 +224,7 @@ def top_topic_names(topics: list[int], names: dict[str, str], k: int = TOP_NAMES
 
 def compare_dataset(folder: Path, n: int, seed: int, venv: Path) -> dict[str, Any]:
     sys.path.insert(0, str(REPO))
-    from surveycoder_core.evaluation import load_dataset
+    from surveycoder_core.evaluation.harness import load_dataset
 
     rows, specs = load_dataset(folder, limit=n, seed=seed)
     texts = [r["text"] for r in rows]
@@ -274,7 +274,7 @@ def format_dataset(r: dict[str, Any]) -> str:
     lines.append("")
     lines.append(f"{'SurveyCoder top codes (largest first)':56} | BERTopic top topics (answers)")
     pad = [""] * TOP_NAMES
-    for a, b in zip((sc["top_names"] + pad)[:TOP_NAMES], (bt["top_names"] + pad)[:TOP_NAMES]):
+    for a, b in zip((sc["top_names"] + pad)[:TOP_NAMES], (bt["top_names"] + pad)[:TOP_NAMES], strict=False):
         lines.append(f"{a[:56]:56} | {b}")
     return "\n".join(lines)
 

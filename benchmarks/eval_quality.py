@@ -3,7 +3,7 @@
     python benchmarks/eval_quality.py                       # every folder in ../shared/data
     python benchmarks/eval_quality.py DIR [DIR ...] --limit 3000 --modes a,b,c --json out.json
 
-Each folder holds responses.jsonl + codebook.json (see surveycoder_core/evaluation.py).
+Each folder holds responses.jsonl + codebook.json (see surveycoder_core/evaluation/harness.py).
 ``--limit`` caps the responses per dataset (a seeded random sample) to keep the run fast.
 """
 
@@ -18,7 +18,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from surveycoder_core.evaluation import evaluate_dataset, format_report  # noqa: E402
+from surveycoder_core.evaluation.harness import evaluate_dataset, format_report  # noqa: E402
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,9 +19,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from surveycoder_core.engines import embedded as emb  # noqa: E402
-from surveycoder_core.engines.base import CodeSpec, CodingContext  # noqa: E402
-from surveycoder_core.evaluation import _pick_examples, load_dataset  # noqa: E402
+from surveycoder_core.engine_api import CodeSpec, CodingContext  # noqa: E402
+from surveycoder_core.engines.embedded import engine as emb  # noqa: E402
+from surveycoder_core.evaluation.harness import _pick_examples, load_dataset  # noqa: E402
 
 
 def collect(path: Path, limit: int, engine) -> dict[str, list[tuple[list[float], int]]]:

@@ -19,8 +19,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from surveycoder_core import sentiment  # noqa: E402
-from surveycoder_core.clauses import split_clauses  # noqa: E402
+from surveycoder_core.text import sentiment  # noqa: E402
+from surveycoder_core.text.clauses import split_clauses  # noqa: E402
 
 
 def main() -> None:

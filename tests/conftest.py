@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 import sqlite_utils
 
-from surveycoder_core.engines.embedded import EmbeddedEngine
+from surveycoder_core.engines.embedded.engine import EmbeddedEngine
 
 
 @pytest.fixture()

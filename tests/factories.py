@@ -16,10 +16,10 @@ from typing import Any
 import numpy as np
 import sqlite_utils
 
-from surveycoder_core import ingest
 from surveycoder_core.db import codebooks, projects, responses
 from surveycoder_core.db.store import dumps, now, rows, write
-from surveycoder_core.engines.base import CodingContext, DraftCode, confidence_label
+from surveycoder_core.engine_api import CodingContext, DraftCode, confidence_label
+from surveycoder_core.pipeline import ingest
 from surveycoder_core.schemas import ResponseIn
 
 CODES = [  # (category, name, definition, sentiment)

@@ -13,7 +13,7 @@ from typing import Any
 import sqlite_utils
 
 from surveycoder_core.db.store import dumps, loads, new_uuid, now, one, rows
-from surveycoder_core.engines.base import CodeSpec, DraftCode
+from surveycoder_core.engine_api import CodeSpec, DraftCode
 from surveycoder_core.errors import EmptyCodebookError
 from surveycoder_core.schemas import CodebookIn
 

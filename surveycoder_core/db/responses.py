@@ -9,16 +9,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlite_utils
 
 from surveycoder_core.db.codebooks import load_codebook
 from surveycoder_core.db.projects import get_question
 from surveycoder_core.db.store import dumps, loads, now, rows
-from surveycoder_core.engines.base import TextCoding
-from surveycoder_core.ingest import IngestResult
+from surveycoder_core.engine_api import TextCoding
 from surveycoder_core.schemas import AssignedCode, CategoryOut, CodeOut, CodeResultData, ResponseStatus, ResultItem
+
+if TYPE_CHECKING:  # the ingest stage's result, only named in a signature
+    from surveycoder_core.pipeline.ingest import IngestResult
 
 
 @dataclass

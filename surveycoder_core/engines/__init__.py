@@ -1,11 +1,13 @@
-"""Coding engines behind one protocol (see base.py): ``embedded`` (default, offline) and ``llm``."""
+"""Coding engines behind one protocol (:mod:`surveycoder_core.engine_api`): ``embedded`` (the default,
+offline) and ``llm``."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from surveycoder_core.engine_api import Engine
+
 from ..errors import EngineError
-from .base import Engine
 
 ENGINE_NAMES = ("embedded", "llm")
 
@@ -21,8 +23,7 @@ def get_engine(name: str | None = None, db_path: str | Path | None = None) -> En
     """
     from surveycoder_core.db.settings import engine_settings
     from surveycoder_core.db.store import EmbeddingStore
-
-    from .embedded import EmbeddedEngine
+    from surveycoder_core.engines.embedded.engine import EmbeddedEngine
 
     settings = engine_settings(db_path)
     choice = (name or settings.engine or "embedded").strip().lower()
@@ -30,7 +31,7 @@ def get_engine(name: str | None = None, db_path: str | Path | None = None) -> En
     if choice == "embedded":
         return embedded
     if choice == "llm":
-        from .llm import LLMEngine
+        from surveycoder_core.engines.llm.engine import LLMEngine
 
         engine = LLMEngine.from_env(settings.llm_values())
         engine.embedder = embedded

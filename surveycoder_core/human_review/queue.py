@@ -21,7 +21,7 @@ from surveycoder_core.db.codebooks import code_specs
 from surveycoder_core.db.projects import get_question
 from surveycoder_core.db.store import loads, now, one, rows, write
 from surveycoder_core.db.undo import Capture, commit_change
-from surveycoder_core.engines.base import Assignment, TextCoding
+from surveycoder_core.engine_api import Assignment, TextCoding
 from surveycoder_core.errors import ConflictError, NotFoundError, ValidationError
 from surveycoder_core.human_review.teaching import teach_order
 from surveycoder_core.schemas import normalise_sentiment

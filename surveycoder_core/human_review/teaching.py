@@ -23,8 +23,8 @@ from collections.abc import Mapping, Sequence
 
 import numpy as np
 
-from surveycoder_core.engines.base import TextCoding
-from surveycoder_core.review import review_priority
+from surveycoder_core.engine_api import TextCoding
+from surveycoder_core.engines.flags import review_priority
 
 # Measured (mode curve, 3,000-answer samples, micro-F1 on the unreviewed answers after 200 reviews,
 # teach minus random; Banking77 / NHS / SemEval16 sentences / SemEval14 / SemEval16 reviews):
@@ -67,7 +67,7 @@ def teach_order(
     vectors: np.ndarray,
     n: int,
     *,
-    reviewed: Sequence[bool] | None = None,
+    reviewed: Sequence[bool] | np.ndarray | None = None,
     examples_per_code: Mapping[str, int] | None = None,
 ) -> list[int]:
     """Indices of the ``n`` answers to review first (never one already reviewed), best first."""

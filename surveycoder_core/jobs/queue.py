@@ -224,7 +224,7 @@ def run_job(db_path: str | Path | None, job: dict[str, Any], engine_factory: Cal
 
 
 def _run_claimed(db_path: str | Path | None, job: dict[str, Any], engine_factory: Callable[[], Any]) -> str:
-    from surveycoder_core.pipeline import Cancelled, RunHooks, run_question
+    from surveycoder_core.pipeline.stages import Cancelled, RunHooks, run_question
 
     job_id = job["id"]
     with session(db_path) as db:

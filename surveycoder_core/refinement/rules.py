@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import sqlite_utils
 
-from surveycoder_core.answer_forms import is_catch_all, is_general_code
-from surveycoder_core.engines.base import CodingContext, Engine
 from surveycoder_core.db.store import loads, rows
+from surveycoder_core.engine_api import CodingContext, Engine
+from surveycoder_core.text.answer_forms import is_catch_all, is_general_code
 
 MERGE_COSINE = 0.9  # two codes' name+definition embeddings at least this similar → merge
 MERGE_OVERLAP = 0.7  # overlap coefficient |A∩B| / min(|A|,|B|) of their response sets → merge

@@ -16,7 +16,7 @@ import sqlite_utils
 from surveycoder_core.db.projects import get_question
 from surveycoder_core.db.store import dumps, loads, new_token, now, one, rows, write
 from surveycoder_core.db.undo import Capture, commit_change, get_event, undo_event
-from surveycoder_core.engines.base import Engine
+from surveycoder_core.engine_api import Engine
 from surveycoder_core.errors import InvalidStateError, NotFoundError, SurveyCoderError, ValidationError
 from surveycoder_core.refinement.edits import check_sentiment, create_code_rows, get_code, merge_rows
 from surveycoder_core.refinement.rules import (

@@ -17,7 +17,7 @@ from surveycoder_core.access.idempotency import Cached
 from surveycoder_core.access.ratelimit import Quota, RateLimiter
 from surveycoder_core.db.store import session, snapshot
 from surveycoder_core.errors import SurveyCoderError
-from surveycoder_core.ingest import ingest_responses
+from surveycoder_core.pipeline.ingest import ingest_responses
 from surveycoder_core.schemas import ResponseIn
 
 # ---------------------------------------------------------------- keys

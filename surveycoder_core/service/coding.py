@@ -24,13 +24,13 @@ from surveycoder_core.db.responses import (
     response_rows,
 )
 from surveycoder_core.db.store import record_event, session, write
+from surveycoder_core.engine_api import Engine
 from surveycoder_core.engines import get_engine
-from surveycoder_core.engines.base import Engine
 from surveycoder_core.errors import ConflictError, InvalidStateError, ValidationError, from_pydantic
 from surveycoder_core.exports.model import ExportAssignment, ExportCode, ExportQuestion, ExportResponse
-from surveycoder_core.ingest import IngestResult, ingest_responses
 from surveycoder_core.jobs import queue as jobs
-from surveycoder_core.pipeline import RunHooks, generate_codebook_stage, run_question
+from surveycoder_core.pipeline.ingest import IngestResult, ingest_responses
+from surveycoder_core.pipeline.stages import RunHooks, generate_codebook_stage, run_question
 from surveycoder_core.schemas import (
     ASYNC_THRESHOLD,
     CodebookIn,
@@ -49,7 +49,7 @@ def embedder(db_path: str | Path | None = None) -> Callable[[Sequence[str]], Any
     (meaning search, the teach queue). The embedder alone, as ``get_engine("embedded").embed`` would
     use it, without importing the engine's learners (a second of scikit-learn imports)."""
     from surveycoder_core.db.store import EmbeddingStore
-    from surveycoder_core.embedder import Embedder
+    from surveycoder_core.engines.embedded.embedder import Embedder
 
     return Embedder(None, EmbeddingStore(db_path) if db_path else None).embed
 

@@ -16,7 +16,7 @@ import sqlite_utils
 
 from surveycoder_core.db.codebooks import code_rows
 from surveycoder_core.db.store import session
-from surveycoder_core.engines.base import Engine
+from surveycoder_core.engine_api import Engine
 from surveycoder_core.refinement import suggestions as refine
 from surveycoder_core.refinement.suggestions import KINDS, suggestion_title
 

@@ -22,7 +22,7 @@ import sqlite_utils
 from surveycoder_core.db import projects
 from surveycoder_core.db.codebooks import code_rows, has_codebook
 from surveycoder_core.db.store import one, session
-from surveycoder_core.engines.base import Engine
+from surveycoder_core.engine_api import Engine
 from surveycoder_core.errors import ConflictError, InvalidStateError, NotFoundError, ValidationError
 from surveycoder_core.human_review import queue as reviews
 from surveycoder_core.schemas import ASYNC_THRESHOLD, normalise_sentiment

@@ -14,7 +14,7 @@ from surveycoder_core.db import settings as db_settings
 from surveycoder_core.db.store import session
 
 if TYPE_CHECKING:
-    from surveycoder_core.engines.base import Engine
+    from surveycoder_core.engine_api import Engine
 
 
 def _view(s: db_settings.EngineSettings) -> dict[str, Any]:

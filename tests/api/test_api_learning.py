@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..engines.embedded.test_abstention import ANSWERS, CODEBOOK
 from ..synthetic import make_texts
-from ..test_abstention import ANSWERS, CODEBOOK
 
 
 def test_unfitted_answers_are_flagged_and_proposed_as_new_codes(sdk: Any) -> None:

@@ -6,7 +6,7 @@ import os
 
 from surveycoder_core.db import store
 from surveycoder_core.engines import get_engine
-from surveycoder_core.engines.embedded import EmbeddedEngine
+from surveycoder_core.engines.embedded.engine import EmbeddedEngine
 from surveycoder_core.service import settings
 
 from .helpers import app, button
