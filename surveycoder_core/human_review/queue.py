@@ -19,10 +19,10 @@ import sqlite_utils
 
 from surveycoder_core.db.codebooks import code_specs
 from surveycoder_core.db.projects import get_question
-from surveycoder_core.db.store import loads, now, one, rows, write
+from surveycoder_core.db.store import get_row, loads, now, one, rows, write
 from surveycoder_core.db.undo import Capture, commit_change
 from surveycoder_core.engine_api import Assignment, TextCoding
-from surveycoder_core.errors import ConflictError, NotFoundError, ValidationError
+from surveycoder_core.errors import ConflictError, ValidationError
 from surveycoder_core.human_review.teaching import teach_order
 from surveycoder_core.schemas import normalise_sentiment
 
@@ -194,9 +194,7 @@ def _stale_message(db: sqlite_utils.Database, row: dict[str, Any], expected: int
 
 def _locked_response(db: sqlite_utils.Database, question_id: str, response_id: int,
                      expected_version: int) -> dict[str, Any]:
-    row = one(db, "SELECT * FROM responses WHERE id = ? AND question_id = ?", (int(response_id), question_id))
-    if row is None:
-        raise NotFoundError(f"Response not found: {response_id}")
+    row = get_row(db, "responses", int(response_id), what="Response", question_id=question_id)
     if int(row["version"]) != int(expected_version):
         raise ConflictError(_stale_message(db, row, int(expected_version)), code="STALE_EDIT",
                             response_id=row["id"], version=row["version"])

@@ -14,10 +14,10 @@ from typing import Any
 import sqlite_utils
 
 from surveycoder_core.db.projects import get_question
-from surveycoder_core.db.store import dumps, loads, new_token, now, one, rows, write
+from surveycoder_core.db.store import dumps, get_row, loads, new_token, now, one, rows, write
 from surveycoder_core.db.undo import Capture, commit_change, get_event, undo_event
 from surveycoder_core.engine_api import Engine
-from surveycoder_core.errors import InvalidStateError, NotFoundError, SurveyCoderError, ValidationError
+from surveycoder_core.errors import InvalidStateError, SurveyCoderError, ValidationError
 from surveycoder_core.refinement.edits import check_sentiment, create_code_rows, get_code, merge_rows
 from surveycoder_core.refinement.rules import (
     definition_rules,
@@ -173,10 +173,7 @@ def generate_suggestions(db: sqlite_utils.Database, question_id: str, engine: En
 
 
 def _get(db: sqlite_utils.Database, question_id: str, suggestion_id: str) -> dict[str, Any]:
-    row = one(db, "SELECT * FROM suggestions WHERE id = ? AND question_id = ?", (suggestion_id, question_id))
-    if row is None:
-        raise NotFoundError("Suggestion not found")
-    return row
+    return get_row(db, "suggestions", suggestion_id, what="Suggestion", question_id=question_id)
 
 
 def _response_ids(db: sqlite_utils.Database, question_id: str, respondent_ids: list[str]) -> list[tuple[int, str]]:
