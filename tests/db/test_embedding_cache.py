@@ -70,3 +70,24 @@ def test_length_sorted_batches_give_the_models_own_vectors() -> None:
     # Lengths that differ a lot, more texts than one batch of 64, duplicates and an empty one.
     texts = [("the lift was broken " * (i % 17 + 1)).strip() for i in range(150)] + TEXTS + ["", TEXTS[0]]
     np.testing.assert_array_equal(wordllama_embed(model, texts), np.asarray(model.embed(texts), dtype=np.float32))
+
+
+def test_without_a_database_each_distinct_text_is_embedded_once(monkeypatch) -> None:
+    """An engine with no store (the evaluation harness, a one-shot run) memoises in the process, bounded."""
+    from surveycoder_core.engines.embedded import embedder as embedder_module
+
+    embedded = _count_embedded(monkeypatch)
+    memo = Embedder()
+    first = memo.embed(TEXTS)
+    again = memo.embed(TEXTS[:3] + ["a text not seen before"])
+    assert sorted(embedded) == sorted({*TEXTS, "a text not seen before"})  # each once
+    np.testing.assert_array_equal(again[:3], first[:3])
+    np.testing.assert_allclose(first, Embedder(cache=None).embed(TEXTS), atol=1e-6)
+
+    monkeypatch.setattr(embedder_module, "MEMO_TEXTS", 4)
+    small = Embedder()
+    small.embed(TEXTS)
+    assert len(small._memo or {}) == 4  # the oldest are dropped past the bound
+    embedded.clear()
+    small.embed(TEXTS[-1:])
+    assert embedded == []  # the newest is still remembered

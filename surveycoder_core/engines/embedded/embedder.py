@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -23,6 +24,8 @@ _MODELS: dict[str, object] = {}
 
 ENV_EMBEDDER = "SURVEYCODER_EMBEDDER"
 WORDLLAMA = "wordllama-l2-supercat-256"
+#: Texts the in-process memo keeps (256-d float32: about 1 KB each, so about 20 MB at most).
+MEMO_TEXTS = 20_000
 
 
 def _load_wordllama():
@@ -82,6 +85,11 @@ class Embedder:
         self.spec = spec
         self.cache = cache
         self.model_name = WORDLLAMA if not spec else f"st:{Path(spec).name}"
+        # Without a persistent cache (an engine built with no database: the evaluation harness, a
+        # one-shot run), the same answers are embedded by the codebook stage, the coder's fit and its
+        # coding; a bounded in-process memo embeds each once. With a database the store does this.
+        self._memo: OrderedDict[str, np.ndarray] | None = OrderedDict() if cache is None else None
+        self._memo_lock = threading.Lock()
 
     def _raw(self, texts: list[str]) -> np.ndarray:
         if not self.spec:
@@ -98,7 +106,10 @@ class Embedder:
             return np.zeros((0, self.dim), dtype=np.float32)
         uniq = list(dict.fromkeys(texts))  # dedupe: survey answers repeat a lot ("Nothing.")
         found: dict[str, np.ndarray] = {}
-        if self.cache is not None:
+        if self._memo is not None:
+            with self._memo_lock:
+                found = {t: self._memo[t] for t in uniq if t in self._memo}
+        elif self.cache is not None:
             try:
                 found = dict(self.cache.get_many(self.model_name, uniq))
             except Exception:  # a broken cache must never stop coding
@@ -108,10 +119,19 @@ class Embedder:
             vecs = self._raw(missing)
             new = {t: vecs[i] for i, t in enumerate(missing)}
             found.update(new)
-            if self.cache is not None:
+            if self._memo is not None:
+                self._remember(new)
+            elif self.cache is not None:
                 with contextlib.suppress(Exception):
                     self.cache.put_many(self.model_name, new)
         return np.stack([np.asarray(found[t], dtype=np.float32) for t in texts])
+
+    def _remember(self, vectors: dict[str, np.ndarray]) -> None:
+        assert self._memo is not None
+        with self._memo_lock:
+            self._memo.update(vectors)
+            while len(self._memo) > MEMO_TEXTS:
+                self._memo.popitem(last=False)  # the oldest first
 
     @property
     def dim(self) -> int:
