@@ -5,6 +5,7 @@ import streamlit as st
 from pages import _ui
 from pages._ui import md
 from surveycoder_core import service
+from surveycoder_core.service import jobs as service_jobs
 from surveycoder_core.service import runs
 
 STAGE_LABELS = {
@@ -44,7 +45,7 @@ def start(as_job: bool) -> None:
 
 @st.fragment(run_every=1.0)
 def job_panel(job_id: str) -> None:
-    job = runs.job_status(job_id, db_path=path)
+    job = service_jobs.get_job(job_id, org_id=None, with_result=False, db_path=path)
     if job.status in ("completed", "failed"):
         st.rerun(scope="app")
     stage = STAGE_LABELS.get(job.stage or job.status, job.stage)
@@ -53,7 +54,7 @@ def job_panel(job_id: str) -> None:
     st.caption(f"Background job {job.id} · started {job.created_at[11:19]} UTC · you can leave this page, "
                "refresh or open another tab: the job keeps running.")
     if st.button("Cancel", icon=":material/stop_circle:", key="cancel_job"):
-        _ui.call(runs.cancel_job, job_id, actor=_ui.actor(), db_path=path)
+        _ui.call(service_jobs.cancel_job, job_id, org_id=None, actor=_ui.actor(), db_path=path)
         st.toast("Cancelling after the current batch…")
 
 

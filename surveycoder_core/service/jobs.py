@@ -35,16 +35,19 @@ def check_concurrent_jobs(org: dict[str, Any], *, db_path: str | Path | None = N
                                " running for this organization", retry_after=10)
 
 
-def get_job(job_id: str, *, org_id: str, db_path: str | Path | None = None) -> Job:
-    """The organisation's job with its progress and, once completed, its result (NotFoundError otherwise)."""
+def get_job(job_id: str, *, org_id: str | None, with_result: bool = True,
+            db_path: str | Path | None = None) -> Job:
+    """The organisation's job with its progress and, once completed, its result (NotFoundError otherwise).
+
+    ``org_id=None`` is the app's view: every job of its database, whichever organisation submitted it."""
     with session(db_path) as db, snapshot(db):  # the job and its result as of one moment
-        return jobs.get_job(db, job_id, org_id=org_id)
+        return jobs.get_job(db, job_id, org_id=org_id, with_result=with_result)
 
 
-def cancel_job(job_id: str, *, org_id: str, actor: str, db_path: str | Path | None = None) -> Job:
+def cancel_job(job_id: str, *, org_id: str | None, actor: str, db_path: str | Path | None = None) -> Job:
     """Cancel the organisation's job (a queued one ends at once, a running one after its current batch)
     and return it; InvalidStateError when it has already completed or failed. One transaction: the job
-    cannot finish between the check and the cancel."""
+    cannot finish between the check and the cancel. ``org_id=None``: any job of the database (the app)."""
     with session(db_path) as db, write(db):
         job = jobs.get_job(db, job_id, org_id=org_id, with_result=False)
         if job.status in ("completed", "failed"):

@@ -12,7 +12,7 @@ from typing import Any
 from surveycoder_core.db import projects
 from surveycoder_core.db.store import one, session
 from surveycoder_core.jobs import queue as jobs
-from surveycoder_core.schemas import ASYNC_THRESHOLD, Job
+from surveycoder_core.schemas import ASYNC_THRESHOLD
 from surveycoder_core.service.coding import Progress, code_question, start_question_job
 
 
@@ -50,15 +50,3 @@ def start_coding(
         return {"job_id": start_question_job(question_id, db_path=db_path, actor=actor), "responses": n}
     code_question(question_id, db_path=db_path, progress=progress, actor=actor)
     return {"job_id": None, "responses": n}
-
-
-def job_status(job_id: str, *, db_path: str | Path | None = None) -> Job:
-    """A job's status, stage and progress (without its result)."""
-    with session(db_path) as db:
-        return jobs.get_job(db, job_id, with_result=False)
-
-
-def cancel_job(job_id: str, *, actor: str, db_path: str | Path | None = None) -> None:
-    """Ask the worker to stop the job after its current batch."""
-    with session(db_path) as db:
-        jobs.cancel_job(db, job_id, actor=actor)

@@ -9,6 +9,7 @@ import pytest
 from surveycoder_core import service
 from surveycoder_core.db.store import session, write
 from surveycoder_core.schemas import ASYNC_THRESHOLD, ResponseIn
+from surveycoder_core.service import jobs as service_jobs
 from surveycoder_core.service import projects, runs
 from tests.synthetic import make_responses
 
@@ -36,11 +37,11 @@ def test_the_service_decides_inline_or_job_by_the_threshold(db_path: Path, below
         assert out["job_id"] and out["responses"] == n
         after = runs.run_status(qid, db_path=db_path)
         assert after["running_job_id"] == out["job_id"] and after["pending"] == n
-        assert runs.job_status(out["job_id"], db_path=db_path).status == "queued"
+        assert service_jobs.get_job(out["job_id"], org_id=None, db_path=db_path).status == "queued"
         assert next(q for p in projects.projects_overview(db_path=db_path) for q in p["questions"]
                     if q["id"] == qid)["running"]
-        runs.cancel_job(out["job_id"], actor="ann", db_path=db_path)  # queued (no worker here): it ends at once
-        assert runs.job_status(out["job_id"], db_path=db_path).status == "failed"
+        service_jobs.cancel_job(out["job_id"], org_id=None, actor="ann", db_path=db_path)  # queued: ends at once
+        assert service_jobs.get_job(out["job_id"], org_id=None, db_path=db_path).status == "failed"
         assert runs.run_status(qid, db_path=db_path)["running_job_id"] is None
 
 
