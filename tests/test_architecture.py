@@ -105,3 +105,21 @@ def test_front_door_names_resolve() -> None:
     assert surveycoder_core.code_request is service.code_request
     with pytest.raises(AttributeError):
         _ = surveycoder_core.no_such_name
+
+
+def test_the_service_front_door_lists_every_use_case() -> None:
+    """Every public function of a service submodule is reachable as surveycoder_core.service.<name>, and
+    from the package root: a new use case cannot be forgotten at the door."""
+    import ast
+
+    import surveycoder_core
+    from surveycoder_core import service
+
+    for path in sorted((PACKAGE / "service").glob("*.py")):
+        if path.name == "__init__.py":
+            continue
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
+                assert node.name in service.__all__, f"service.{path.stem}.{node.name} is not in service.__all__"
+                assert getattr(service, node.name) is getattr(surveycoder_core, node.name)
