@@ -87,7 +87,8 @@ def test_without_a_database_each_distinct_text_is_embedded_once(monkeypatch) -> 
     monkeypatch.setattr(embedder_module, "MEMO_TEXTS", 4)
     small = Embedder()
     small.embed(TEXTS)
-    assert len(small._memo or {}) == 4  # the oldest are dropped past the bound
+    assert isinstance(small.cache, embedder_module.MemoryCache)
+    assert len(small.cache) == 4  # the oldest are dropped past the bound
     embedded.clear()
     small.embed(TEXTS[-1:])
     assert embedded == []  # the newest is still remembered

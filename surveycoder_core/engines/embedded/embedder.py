@@ -77,19 +77,40 @@ def wordllama_embed(model, texts: list[str]) -> np.ndarray:
     return vecs
 
 
+class MemoryCache:
+    """An :class:`~surveycoder_core.engine_api.EmbeddingCache` in this process, bounded to ``limit`` texts
+    (the oldest go first). The embedder uses it when it is given no persistent cache (an engine built
+    without a database: the evaluation harness, a one-shot run), so the codebook stage, the coder's fit and
+    its coding embed each answer once; with a database the store plays this part."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self._vectors: OrderedDict[tuple[str, str], np.ndarray] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._vectors)
+
+    def get_many(self, model: str, texts: Sequence[str]) -> dict[str, np.ndarray]:
+        with self._lock:
+            return {t: self._vectors[(model, t)] for t in texts if (model, t) in self._vectors}
+
+    def put_many(self, model: str, vectors: dict[str, np.ndarray]) -> None:
+        with self._lock:
+            self._vectors.update(((model, t), v) for t, v in vectors.items())
+            while len(self._vectors) > self.limit:
+                self._vectors.popitem(last=False)
+
+
 class Embedder:
-    """Unit-length float32 sentence vectors, with an optional persistent cache keyed by text."""
+    """Unit-length float32 sentence vectors, cached by text: in the given store (the project database),
+    else in a bounded :class:`MemoryCache` of this process."""
 
     def __init__(self, spec: str | None = None, cache: EmbeddingCache | None = None) -> None:
         spec = spec if spec is not None else config.embedder()
         self.spec = spec
-        self.cache = cache
+        self.cache: EmbeddingCache = cache if cache is not None else MemoryCache(MEMO_TEXTS)
         self.model_name = WORDLLAMA if not spec else f"st:{Path(spec).name}"
-        # Without a persistent cache (an engine built with no database: the evaluation harness, a
-        # one-shot run), the same answers are embedded by the codebook stage, the coder's fit and its
-        # coding; a bounded in-process memo embeds each once. With a database the store does this.
-        self._memo: OrderedDict[str, np.ndarray] | None = OrderedDict() if cache is None else None
-        self._memo_lock = threading.Lock()
 
     def _raw(self, texts: list[str]) -> np.ndarray:
         if not self.spec:
@@ -105,33 +126,18 @@ class Embedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         uniq = list(dict.fromkeys(texts))  # dedupe: survey answers repeat a lot ("Nothing.")
-        found: dict[str, np.ndarray] = {}
-        if self._memo is not None:
-            with self._memo_lock:
-                found = {t: self._memo[t] for t in uniq if t in self._memo}
-        elif self.cache is not None:
-            try:
-                found = dict(self.cache.get_many(self.model_name, uniq))
-            except Exception:  # a broken cache must never stop coding
-                found = {}
+        try:
+            found = dict(self.cache.get_many(self.model_name, uniq))
+        except Exception:  # a broken cache must never stop coding
+            found = {}
         missing = [t for t in uniq if t not in found]
         if missing:
             vecs = self._raw(missing)
             new = {t: vecs[i] for i, t in enumerate(missing)}
             found.update(new)
-            if self._memo is not None:
-                self._remember(new)
-            elif self.cache is not None:
-                with contextlib.suppress(Exception):
-                    self.cache.put_many(self.model_name, new)
+            with contextlib.suppress(Exception):
+                self.cache.put_many(self.model_name, new)
         return np.stack([np.asarray(found[t], dtype=np.float32) for t in texts])
-
-    def _remember(self, vectors: dict[str, np.ndarray]) -> None:
-        assert self._memo is not None
-        with self._memo_lock:
-            self._memo.update(vectors)
-            while len(self._memo) > MEMO_TEXTS:
-                self._memo.popitem(last=False)  # the oldest first
 
     @property
     def dim(self) -> int:
