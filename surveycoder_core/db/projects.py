@@ -60,14 +60,14 @@ def create_question(
     return question_id
 
 
-def get_project(db: sqlite_utils.Database, project_id: str) -> dict[str, Any]:
-    project = get_row(db, "projects", project_id, what="Project")
-    return project
+def get_project(db: sqlite_utils.Database, project_id: str, org_id: str | None = None) -> dict[str, Any]:
+    """The project; with ``org_id``, only if it is that organisation's (other organisations' projects do
+    not exist for the caller: NotFoundError either way)."""
+    return get_row(db, "projects", project_id, what="Project", org_id=org_id)
 
 
 def get_question(db: sqlite_utils.Database, question_id: str, project_id: str | None = None) -> dict[str, Any]:
-    question = get_row(db, "questions", question_id, what="Question", project_id=project_id)
-    return question
+    return get_row(db, "questions", question_id, what="Question", project_id=project_id)
 
 
 def question_summary(db: sqlite_utils.Database, question_id: str) -> dict[str, Any]:

@@ -96,9 +96,7 @@ def export_file(
     if layout not in exports.LAYOUTS:
         raise ValidationError(f"layout {layout!r} is not known; layouts are {', '.join(exports.LAYOUTS)}")
     with session(db_path) as db:
-        project = projects.get_project(db, project_id)
-    if org_id is not None and project["org_id"] != org_id:
-        raise NotFoundError(f"Project not found: {project_id}")
+        project = projects.get_project(db, project_id, org_id=org_id)
     questions = export_questions(project_id, question_ids, db_path=db_path)
     options = exports.ExportOptions(
         layout=layout, include_categories=include_categories, include_sentiment=include_sentiment,

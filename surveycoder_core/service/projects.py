@@ -12,7 +12,6 @@ from typing import Any
 
 from surveycoder_core.db import projects, store
 from surveycoder_core.db.store import one, rows, session, snapshot
-from surveycoder_core.errors import NotFoundError
 from surveycoder_core.io import sample
 from surveycoder_core.jobs import queue as jobs
 from surveycoder_core.schemas import CodeRequest
@@ -40,9 +39,7 @@ def question_state(project_id: str, question_id: str, *, org_id: str,
     is coded. NotFoundError unless the question is in the project and the project is the organisation's
     (other organisations' projects do not exist)."""
     with session(db_path) as db, snapshot(db):
-        project = projects.get_project(db, project_id)
-        if project["org_id"] != org_id:
-            raise NotFoundError(f"Project not found: {project_id}")
+        projects.get_project(db, project_id, org_id=org_id)
         q = projects.get_question(db, question_id, project_id=project_id)
         summary = projects.question_summary(db, question_id)
     return {"id": q["id"], "project_id": project_id, "text": q["text"], "status": q["status"],
@@ -76,9 +73,7 @@ def organisation_projects(*, org_id: str, db_path: str | Path | None = None) -> 
 def organisation_project(project_id: str, *, org_id: str, db_path: str | Path | None = None) -> dict[str, Any]:
     """One of the organisation's projects with its questions; NotFoundError for another's or an unknown one."""
     with session(db_path) as db, snapshot(db):
-        project = projects.get_project(db, project_id)
-        if project["org_id"] != org_id:
-            raise NotFoundError(f"Project not found: {project_id}")  # other organisations' projects do not exist
+        project = projects.get_project(db, project_id, org_id=org_id)
         return {**project, "questions": projects.list_questions(db, project_id)}
 
 

@@ -34,9 +34,7 @@ Progress = Any  # Callable[[str, int, int], None], as in service
 def check_question(db: sqlite_utils.Database, project_id: str, question_id: str,
                    org_id: str | None = None) -> dict[str, Any]:
     """The question, once it is known to belong to the project (and the project to the caller)."""
-    project = projects.get_project(db, project_id)
-    if org_id is not None and project["org_id"] != org_id:
-        raise NotFoundError(f"Project not found: {project_id}")  # other organisations' projects do not exist
+    projects.get_project(db, project_id, org_id=org_id)
     return projects.get_question(db, question_id, project_id=project_id)
 
 
